@@ -74,7 +74,7 @@ export class XsMachine {
   private readonly child: ChildProcess;
   private readonly toWorker: Writable;
   private readonly fromWorker: Readable;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private waiting: ((msg: Buffer | Error) => void) | undefined;
   private queued: Buffer[] = [];
   private exitError: Error | undefined;
