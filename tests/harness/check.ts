@@ -1,5 +1,8 @@
 // Assertions that run in Node and in XS alike (no node:assert, no jest expect).
 import { isXsuitError } from '../../modules/errors/errors';
+import { toHex } from '../../modules/bytes/hex';
+
+export { toHex, fromHex } from '../../modules/bytes/hex';
 
 export class CheckFailed extends Error {
   constructor(message: string) {
@@ -9,22 +12,9 @@ export class CheckFailed extends Error {
 }
 
 function show(v: unknown): string {
-  if (v instanceof Uint8Array) return `bytes[${v.length}] ${hex(v.subarray(0, 32))}${v.length > 32 ? '…' : ''}`;
+  if (v instanceof Uint8Array) return `bytes[${v.length}] ${toHex(v.subarray(0, 32))}${v.length > 32 ? '…' : ''}`;
   if (typeof v === 'bigint') return `${v}n`;
   try { return JSON.stringify(v); } catch { return String(v); }
-}
-
-export function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-  return s;
-}
-
-export function fromHex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
-  const out = new Uint8Array(clean.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
-  return out;
 }
 
 export function ok(condition: unknown, message: string): asserts condition {
