@@ -167,36 +167,52 @@ export class XsMachine {
     if (this.exitError) throw this.exitError;
     this.busy = true;
     const timeoutMs = this.options.timeoutMs ?? 60_000;
-    const timer = setTimeout(() => this.fail(new XsEngineError('timeout', `XS crank exceeded ${timeoutMs} ms`)), timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    // The guest may also hang inside a host call that never answers, so the limit races
+    // the whole exchange, not only the worker's next message.
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new XsEngineError('timeout', `XS crank exceeded ${timeoutMs} ms`);
+        this.fail(error);
+        reject(error);
+      }, timeoutMs);
+    });
     try {
-      this.send(kind, body);
-      for (;;) {
-        const message = await this.next();
-        const tag = message[0];
-        if (tag === 0x2e /* . */) {
-          const sep = message.indexOf(1, 1);
-          const meter = JSON.parse(message.subarray(1, sep).toString('utf8')) as XsMeter;
-          return { reply: new Uint8Array(message.subarray(sep + 1)), meter };
-        }
-        if (tag === 0x21 /* ! */) {
-          throw new XsEngineError('exception', `uncaught exception in XS: ${message.subarray(1).toString('utf8')}`);
-        }
-        if (tag === 0x3f /* ? */) {
-          let answer: Uint8Array;
-          try {
-            answer = this.options.onCommand ? await this.options.onCommand(new Uint8Array(message.subarray(1))) : new Uint8Array(0);
-          } catch (e) {
-            this.fail(e instanceof Error ? e : new Error(String(e)));
-            throw e;
-          }
-          this.send('/', answer);
-          continue;
-        }
-        this.fail(new XsEngineError('protocol', `unknown message from XS worker: ${message.subarray(0, 40).toString()}`));
-      }
+      return await Promise.race([this.exchange(kind, body), expired]);
     } finally {
       clearTimeout(timer);
       this.busy = false;
+    }
+  }
+
+  private async exchange(kind: string, body: Uint8Array | string): Promise<XsResult> {
+    this.send(kind, body);
+    for (;;) {
+      const message = await this.next();
+      const tag = message[0];
+      if (tag === 0x2e /* . */) {
+        const sep = message.indexOf(1, 1);
+        const meter = JSON.parse(message.subarray(1, sep).toString('utf8')) as XsMeter;
+        return { reply: new Uint8Array(message.subarray(sep + 1)), meter };
+      }
+      if (tag === 0x21 /* ! */) {
+        throw new XsEngineError('exception', `uncaught exception in XS: ${message.subarray(1).toString('utf8')}`);
+      }
+      if (tag === 0x3f /* ? */) {
+        let answer: Uint8Array;
+        try {
+          answer = this.options.onCommand ? await this.options.onCommand(new Uint8Array(message.subarray(1))) : new Uint8Array(0);
+        } catch (e) {
+          this.fail(e instanceof Error ? e : new Error(String(e)));
+          throw e;
+        }
+        if (this.exitError) throw this.exitError;
+        this.send('/', answer);
+        continue;
+      }
+      const error = new XsEngineError('protocol', `unknown message from XS worker: ${message.subarray(0, 40).toString()}`);
+      this.fail(error);
+      throw error;
     }
   }
 
