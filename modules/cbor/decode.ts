@@ -55,6 +55,19 @@ export class CborReader {
     return this.bytes.subarray(start, this.offset);
   }
 
+  /**
+   * Reads an array head and returns its element count, so a caller can walk the
+   * elements one by one (and know each one's offset). Bounds as for `read`.
+   */
+  readArrayHead(): number {
+    const at = this.offset;
+    const head = this.byte();
+    if (head >> 5 !== 4) fail('cbor-unexpected-type', 'expected an array', at);
+    const n = this.length(head & 31, at);
+    this.need(n);
+    return n;
+  }
+
   private byte(): number {
     if (this.offset >= this.bytes.length) fail('cbor-truncated', 'input ends inside an item', this.offset);
     return this.bytes[this.offset++];
