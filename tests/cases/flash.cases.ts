@@ -129,4 +129,14 @@ export default defineCases('simulated NOR flash', (add) => {
     }
     bytesEqual(torn[0], torn[1], 'same seed, same tear');
   });
+
+  add('the clock is monotonic and gives wall time for use-before checks', (env) => {
+    const a = env.clock.now();
+    let spin = 0;
+    for (let i = 0; i < 20000; i++) spin += i;
+    const b = env.clock.now();
+    ok(b >= a && spin > 0, 'monotonic');
+    const unix = env.clock.unixTime();
+    ok(unix !== undefined && unix > 1_700_000_000, 'wall time present');
+  });
 });

@@ -2,6 +2,7 @@
 import { nobleCrypto } from '../../modules/crypto/noble';
 import { RemoteFlashDevice } from '../../hosts/xs/device/remote-flash';
 import { hostCall } from '../../hosts/xs/device/host-call';
+import { remoteClock } from '../../hosts/xs/device/remote-clock';
 import type { CaseEnv, SimFlash, SimFlashOptions } from './device-case';
 
 function remoteSimFlash(options: SimFlashOptions): SimFlash {
@@ -20,7 +21,7 @@ export const xsCaseEnv: CaseEnv = {
   engine: 'xs',
   newFlash: remoteSimFlash,
   crypto: nobleCrypto,
-  clock: { now: () => Date.now(), unixTime: () => Math.floor(Date.now() / 1000) },
+  clock: remoteClock,
   fixture: (path) => hostCall('fixture.read', { path }).bytes,
   log: (message) => print(message),
 };

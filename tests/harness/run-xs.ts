@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { XsMachine, type XsMeter } from '../../hosts/xs/machine';
 import { makeCommandHandler, type HostCallTable } from '../../hosts/xs/host-calls';
 import { FlashService } from '../../hosts/xs/flash-service';
+import { ClockService } from '../../hosts/xs/clock-service';
 import { decodeWire } from '../../hosts/xs/device/wire';
 import { bundleDevice, REPO_ROOT } from '../../tools/build/bundle';
 import { readFixture } from './env-node';
@@ -46,6 +47,7 @@ export function tableBundle(tableFile: string): Promise<string> {
 export class XsTableRunner {
   private machine: XsMachine | undefined;
   private readonly flash = new FlashService();
+  readonly clock = new ClockService();
   private names: string[] = [];
   private printed = '';
 
@@ -63,6 +65,7 @@ export class XsTableRunner {
       onPrint: (t) => { this.printed += t; },
       onCommand: makeCommandHandler(
         this.flash.calls(),
+        this.clock.calls(),
         { 'fixture.read': (args: { path: string }) => ({ bytes: readFixture(args.path) }) },
         this.options.hostCalls ?? {},
       ),
