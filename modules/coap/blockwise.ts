@@ -1,0 +1,205 @@
+// RFC 7959 Block2 downloads: from any block (resume), stop-and-wait or pipelined.
+// Pipelined mode keeps several independent confirmable Block2 requests in flight under
+// a congestion window (halved on a retransmission, grown by one per window of
+// successes), which hides the round trip on long paths; blocks are handed to the
+// consumer strictly in order.
+import { XsuitError } from '../errors/errors';
+import type { CoapClient } from './client';
+import {
+  GET, CONTENT, OPT_BLOCK2, OPT_SIZE2, OPT_ETAG, blockOption, blockSize, codeString, findOption, readBlock,
+  szxFor, uintOf, uintOption, type CoapMessage, type CoapOption,
+} from './message';
+
+export interface BlockwiseOptions {
+  /** bytes per block: 16..1024 (default 1024) */
+  blockSize?: number;
+  /** resume: the first block to fetch (default 0) */
+  startBlock?: number;
+  /** maximum requests in flight; 1 = stop-and-wait (default 1) */
+  window?: number;
+  /** extra options sent with every request (e.g. Uri-Query) */
+  options?: CoapOption[];
+  /** Receives each block in order. offset = num * blockSize. total from Size2 when known. */
+  onBlock(offset: number, bytes: Uint8Array, total: number | undefined): void;
+}
+
+export interface BlockwiseResult {
+  /** bytes delivered by this call */
+  received: number;
+  /** the resource size (from Size2, or counted when the server sent none) */
+  total: number;
+  /** block size the server used */
+  blockSize: number;
+  etag: Uint8Array | undefined;
+}
+
+function requestBlock(client: CoapClient, path: string, num: number, szx: number, extra: CoapOption[]): Promise<CoapMessage> {
+  return client.request({
+    method: GET,
+    path,
+    // Size2 = 0 in a request asks the server for the total size (RFC 7959 §4)
+    options: [blockOption(OPT_BLOCK2, { num, more: false, szx }), uintOption(OPT_SIZE2, 0)].concat(extra),
+  });
+}
+
+function checkResponse(m: CoapMessage, num: number, size: number): { data: Uint8Array; more: boolean; total: number | undefined } {
+  if (m.code !== CONTENT) {
+    throw new XsuitError('coap-status', `block ${num}: server answered ${codeString(m.code)}`, 0, { code: codeString(m.code) });
+  }
+  const b2 = findOption(m, OPT_BLOCK2);
+  const total = uintOf(m, OPT_SIZE2);
+  if (!b2) {
+    // the whole resource in one response: only valid when asking for block 0
+    if (num !== 0) throw new XsuitError('coap-block', `block ${num} requested, server sent no Block2`);
+    return { data: m.payload, more: false, total: total ?? m.payload.length };
+  }
+  const b = readBlock(b2);
+  if (blockSize(b.szx) !== size || b.num !== num) {
+    throw new XsuitError('coap-block', `asked block ${num}/${size}, got ${b.num}/${blockSize(b.szx)}`);
+  }
+  if (b.more && m.payload.length !== size) throw new XsuitError('coap-block', `block ${num} is short (${m.payload.length} bytes) but not last`);
+  return { data: m.payload, more: b.more, total };
+}
+
+/**
+ * Downloads `path` block by block. On a lost link it rejects with an XsuitError whose
+ * detail.nextOffset says where to resume; blocks before it were delivered.
+ */
+export async function downloadBlockwise(client: CoapClient, path: string, opts: BlockwiseOptions): Promise<BlockwiseResult> {
+  let size = opts.blockSize ?? 1024;
+  let szx = szxFor(size);
+  const extra = opts.options ?? [];
+  let num = opts.startBlock ?? 0;
+  let received = 0;
+  let delivered = num * size;
+  const fail = (e: unknown): never => {
+    if (e instanceof XsuitError) {
+      throw new XsuitError(e.code, e.message.slice(e.code.length + 2), e.reason, Object.assign({}, e.detail, { nextOffset: delivered }));
+    }
+    throw e;
+  };
+
+  // The first response tells the size, the ETag and whether the server prefers smaller blocks.
+  let first: CoapMessage;
+  try {
+    first = await requestBlock(client, path, num, szx, extra);
+  } catch (e) {
+    return fail(e);
+  }
+  const fb = findOption(first, OPT_BLOCK2);
+  if (first.code === CONTENT && fb) {
+    const b = readBlock(fb);
+    if (b.szx < szx) {
+      // RFC 7959 §2.4: the server may answer with a smaller block; renumber to its size
+      const offset = num * size;
+      szx = b.szx;
+      size = blockSize(szx);
+      if (offset % size !== 0 || b.num !== offset / size) throw new XsuitError('coap-block', 'server changed block size mid-resource');
+      num = b.num;
+    }
+  }
+  const etag = findOption(first, OPT_ETAG);
+  let head: ReturnType<typeof checkResponse>;
+  try {
+    head = checkResponse(first, num, size);
+  } catch (e) {
+    return fail(e);
+  }
+  let total = head.total;
+  opts.onBlock(num * size, head.data, total);
+  received += head.data.length;
+  delivered = num * size + head.data.length;
+  if (!head.more) return { received, total: total ?? delivered, blockSize: size, etag };
+  num++;
+
+  const maxWindow = Math.max(1, opts.window ?? 1);
+  if (maxWindow === 1 || total === undefined) {
+    for (;;) {
+      let r: ReturnType<typeof checkResponse>;
+      try {
+        r = checkResponse(await requestBlock(client, path, num, szx, extra), num, size);
+      } catch (e) {
+        return fail(e);
+      }
+      if (r.total !== undefined) total = r.total;
+      opts.onBlock(num * size, r.data, total);
+      received += r.data.length;
+      delivered = num * size + r.data.length;
+      if (!r.more) return { received, total: total ?? delivered, blockSize: size, etag };
+      num++;
+    }
+  }
+
+  // Pipelined: requests for blocks [num, last] with at most `cwnd` outstanding.
+  const last = Math.max(num, Math.ceil(total / size) - 1);
+  let cwnd = maxWindow;
+  let grow = 0;
+  let nextToSend = num;
+  let nextToDeliver = num;
+  const arrived = new Map<number, Uint8Array>();
+  let inFlight = 0;
+  let failure: unknown;
+  const previousHook = client.onRetransmit;
+  client.onRetransmit = () => {
+    cwnd = Math.max(1, cwnd >> 1);
+    grow = 0;
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const pump = (): void => {
+        if (failure !== undefined) {
+          if (inFlight === 0) reject(failure);
+          return;
+        }
+        while (arrived.has(nextToDeliver)) {
+          const data = arrived.get(nextToDeliver) as Uint8Array;
+          arrived.delete(nextToDeliver);
+          try {
+            opts.onBlock(nextToDeliver * size, data, total);
+          } catch (e) {
+            failure = e;
+            if (inFlight === 0) reject(e);
+            return;
+          }
+          received += data.length;
+          delivered = nextToDeliver * size + data.length;
+          nextToDeliver++;
+        }
+        if (nextToDeliver > last) {
+          resolve();
+          return;
+        }
+        while (nextToSend <= last && inFlight < cwnd && nextToSend - nextToDeliver < maxWindow * 4) {
+          const n = nextToSend++;
+          inFlight++;
+          requestBlock(client, path, n, szx, extra).then((m) => {
+            inFlight--;
+            try {
+              const r = checkResponse(m, n, size);
+              if (n < last && !r.more) throw new XsuitError('coap-block', `block ${n} ends the resource before Size2 says`);
+              if (n === last && r.more) throw new XsuitError('coap-block', 'resource longer than Size2');
+              arrived.set(n, r.data);
+              if (++grow >= cwnd && cwnd < maxWindow) {
+                cwnd++;
+                grow = 0;
+              }
+            } catch (e) {
+              if (failure === undefined) failure = e;
+            }
+            pump();
+          }, (e) => {
+            inFlight--;
+            if (failure === undefined) failure = e;
+            pump();
+          });
+        }
+      };
+      pump();
+    });
+  } catch (e) {
+    return fail(e);
+  } finally {
+    client.onRetransmit = previousHook;
+  }
+  return { received, total, blockSize: size, etag };
+}
