@@ -1,0 +1,122 @@
+// Staging an update from a SUIT envelope and its payload, as `xsuit device install` and
+// the power-cut sweep do it: authenticate, check the floor, then run the manifest's
+// update procedure with a platform whose fetch streams the payload through a SlotWriter
+// into the inactive slot, and finally switch to it on trial. Nothing is written before
+// the envelope is authenticated, its sequence is above the floor and the manifest has
+// checked this device's vendor and class. (The network update agent, modules/agent, does
+// the same over CoAP/MQTT.)
+import { XsuitError } from '../modules/errors/errors';
+import { Reason } from '../modules/report/reasons';
+import { authenticateEnvelope, runProcedure, type SuitPlatform } from '../modules/suit/index';
+import { floorOf, type BootState } from '../modules/slots/boot-record';
+import type { SlotIndex } from '../modules/slots/layout';
+import type { SlotWriter } from '../modules/slots/slot-writer';
+import type { Loader } from './loader';
+import { DIGEST_ALG_SHA256 } from '../modules/suit/constants';
+import { IMAGE_COMPONENT, componentKey, requireIdentityChecked, watchedIdentity, type SuitVerifierOptions } from './suit-verifier';
+
+/** Where payload bytes come from: a file on the host, a buffer, the network. */
+export interface PayloadSource {
+  size: number;
+  read(offset: number, length: number): Uint8Array | Promise<Uint8Array>;
+}
+
+export interface StageResult {
+  slot: SlotIndex;
+  sequence: number;
+  imageLength: number;
+  imageDigest: Uint8Array;
+  state: BootState;
+}
+
+export function bytesSource(bytes: Uint8Array): PayloadSource {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
+async function pump(writer: SlotWriter, source: PayloadSource, chunk: number): Promise<void> {
+  for (let at = writer.offset; at < source.size; at += chunk) {
+    writer.write(await source.read(at, Math.min(chunk, source.size - at)));
+  }
+}
+
+/**
+ * Authenticates `envelope`, stages its image into the inactive slot and switches to it.
+ * `payload` supplies the image for a fetch directive (integrated payloads come from the envelope).
+ */
+export async function stageEnvelope(
+  loader: Loader, options: SuitVerifierOptions, envelope: Uint8Array, payload: PayloadSource | undefined, chunk = 4096,
+): Promise<StageResult> {
+  const auth = authenticateEnvelope(envelope, options.policy, options.crypto);
+  const id = auth.components[IMAGE_COMPONENT];
+  if (!id) throw new XsuitError('suit-no-component', 'the manifest names no component', Reason.componentUnsupported);
+  const state = loader.state();
+  const floor = floorOf(state, componentKey(options.crypto, id));
+  if (auth.sequence <= floor) {
+    throw new XsuitError('rollback', `sequence ${auth.sequence} is not above the floor ${floor}`, Reason.conditionFailed, { sequence: auth.sequence, floor });
+  }
+  const slot = loader.inactiveSlot();
+  const { identity, seen } = watchedIdentity(options.identity);
+  let staged: { digest: Uint8Array; length: number } | undefined;
+
+  const stage = async (c: { index: number; dependency: boolean }, p: { imageDigest?: { alg: number; bytes: Uint8Array }; imageSize?: number }, source: PayloadSource) => {
+    requireIdentityChecked(seen);
+    if (c.dependency || c.index !== IMAGE_COMPONENT) {
+      throw new XsuitError('suit-component-unsupported', `this device stores only component ${IMAGE_COMPONENT}`, Reason.componentUnsupported);
+    }
+    const digest = p.imageDigest;
+    if (!digest || digest.alg !== DIGEST_ALG_SHA256 || p.imageSize === undefined) {
+      throw new XsuitError('suit-no-image-digest', 'the manifest must give the image digest (SHA-256) and size before fetching', Reason.parameterUnsupported);
+    }
+    if (source.size !== p.imageSize) {
+      throw new XsuitError('payload-size-mismatch', `payload is ${source.size} bytes, the manifest says ${p.imageSize}`, Reason.operationFailed,
+        { size: source.size, expected: p.imageSize });
+    }
+    const writer = loader.beginStaging({ envelope, imageLength: p.imageSize, imageDigest: digest.bytes });
+    await pump(writer, source, chunk);
+    staged = { digest: writer.finish(), length: p.imageSize };
+  };
+
+  const refuse = (what: string): never => {
+    throw new XsuitError('suit-effect-refused', `${what} is not supported by the simulated device`, Reason.commandUnsupported);
+  };
+  const platform: SuitPlatform = {
+    identity,
+    currentDigest: (c, _alg, size) => {
+      if (c.dependency || c.index !== IMAGE_COMPONENT || !staged) return undefined;
+      if (size !== undefined && size !== staged.length) return undefined;
+      return staged.digest;
+    },
+    fetch: async (uri, c, p) => {
+      const integrated = auth.integrated.get(uri);
+      const source = integrated ? { size: integrated.length, read: (o: number, n: number) => integrated.subarray(o, o + n) } : payload;
+      if (!source) throw new XsuitError('payload-missing', `no payload for ${uri}`, Reason.operationFailed);
+      await stage(c, p, source);
+    },
+    write: (c, content, p) => stage(c, p, bytesSource(content)),
+    copy: () => refuse('copy'),
+    swap: () => refuse('swap'),
+    invoke: () => refuse('invoke'),
+  };
+  const result = await runProcedure(auth, 'update', platform, { policy: options.policy, crypto: options.crypto });
+  if (!result.ok) throw result.error ?? new XsuitError('suit-update-failed', 'update procedure failed', result.reason);
+  if (!staged) throw new XsuitError('suit-nothing-staged', 'the manifest\'s update procedure wrote no image', Reason.operationFailed);
+  const next = await loader.switchTo(slot);
+  return { slot, sequence: auth.sequence, imageLength: staged.length, imageDigest: staged.digest, state: next };
+}
+
+/**
+ * After a power cut during staging: continues the interrupted SlotWriter from its last
+ * whole sector and switches. Returns undefined when there is nothing to resume.
+ */
+export async function resumeStaged(loader: Loader, payload: PayloadSource, chunk = 4096): Promise<StageResult | undefined> {
+  const writer = loader.resumeStaging();
+  if (!writer) return undefined;
+  if (payload.size !== writer.imageLength) {
+    throw new XsuitError('payload-size-mismatch', `payload is ${payload.size} bytes, the staged manifest says ${writer.imageLength}`, Reason.operationFailed);
+  }
+  await pump(writer, payload, chunk);
+  const digest = writer.finish();
+  const slot = loader.inactiveSlot();
+  const state = await loader.switchTo(slot);
+  return { slot, sequence: -1, imageLength: writer.imageLength, imageDigest: digest, state };
+}

@@ -1,0 +1,102 @@
+// The loader's verifier backed by the real SUIT processor (modules/suit) and the
+// device's trust store: authenticateEnvelope for the signatures, then the manifest's own
+// validate procedure for the device conditions and the image digest. The slot holds the
+// image of component 0. Nothing here parses SUIT itself.
+import { XsuitError } from '../modules/errors/errors';
+import { Reason } from '../modules/report/reasons';
+import { encode } from '../modules/cbor/index';
+import { authenticateEnvelope, runProcedure, type AuthenticatedEnvelope, type SuitPlatform } from '../modules/suit/index';
+import type { Clock, Crypto, DeviceIdentity } from '../hosts/hal';
+import type { TrustPolicy } from '../modules/trust/anchors';
+import { COMPONENT_KEY_BYTES } from '../modules/slots/boot-record';
+import type { AuthenticatedSlot, EnvelopeVerifier, ImageAccess, ValidatedSlot } from './verifier';
+
+export const IMAGE_COMPONENT = 0;
+
+export interface SuitVerifierOptions {
+  policy: TrustPolicy;
+  identity: DeviceIdentity;
+  crypto: Crypto;
+  clock?: Clock;
+}
+
+/** Floor key of a component: SHA-256 of its encoded SUIT_Component_Identifier, truncated. */
+export function componentKey(crypto: Crypto, id: Uint8Array[]): Uint8Array {
+  return crypto.sha256().update(encode(id)).digest().slice(0, COMPONENT_KEY_BYTES);
+}
+
+/** Records which identity fields the manifest's conditions actually compared. */
+export function watchedIdentity(identity: DeviceIdentity): { identity: DeviceIdentity; seen: Set<string> } {
+  const seen = new Set<string>();
+  const watched = {
+    get vendorId() { seen.add('vendor'); return identity.vendorId; },
+    get classId() { seen.add('class'); return identity.classId; },
+    get deviceId() { seen.add('device'); return identity.deviceId; },
+  };
+  return { identity: watched as DeviceIdentity, seen };
+}
+
+export function requireIdentityChecked(seen: Set<string>): void {
+  if (!seen.has('vendor') || !seen.has('class')) {
+    throw new XsuitError('suit-identity-unchecked', 'the manifest does not check this device\'s vendor and class before it acts',
+      Reason.conditionFailed);
+  }
+}
+
+function noEffect(what: string): never {
+  throw new XsuitError('suit-effect-refused', `${what} is not allowed while validating a slot`, Reason.commandUnsupported);
+}
+
+export class SuitSlotVerifier implements EnvelopeVerifier {
+  private readonly options: SuitVerifierOptions;
+  constructor(options: SuitVerifierOptions) {
+    this.options = options;
+  }
+
+  private last: { bytes: Uint8Array; auth: AuthenticatedEnvelope } | undefined;
+
+  /** The loader passes the same bytes to authenticate() then validate(): verify the signature once. */
+  private auth(envelope: Uint8Array): AuthenticatedEnvelope {
+    if (this.last && this.last.bytes === envelope) return this.last.auth;
+    const auth = authenticateEnvelope(envelope, this.options.policy, this.options.crypto);
+    this.last = { bytes: envelope, auth };
+    return auth;
+  }
+
+  authenticate(envelope: Uint8Array): AuthenticatedSlot {
+    const auth = this.auth(envelope);
+    const id = auth.components[IMAGE_COMPONENT];
+    if (!id) throw new XsuitError('suit-no-component', 'the manifest names no component', Reason.componentUnsupported);
+    return { sequence: auth.sequence, componentKey: componentKey(this.options.crypto, id) };
+  }
+
+  async validate(envelope: Uint8Array, image: ImageAccess): Promise<ValidatedSlot> {
+    const auth = this.auth(envelope);
+    const id = auth.components[IMAGE_COMPONENT];
+    if (!id) throw new XsuitError('suit-no-component', 'the manifest names no component', Reason.componentUnsupported);
+    const { identity, seen } = watchedIdentity(this.options.identity);
+    let checked: Uint8Array | undefined;
+    const platform: SuitPlatform = {
+      identity,
+      clock: this.options.clock,
+      currentDigest: (c, _alg, size) => {
+        if (c.dependency || c.index !== IMAGE_COMPONENT) return undefined;
+        if (size !== undefined && size !== image.size) return undefined;
+        checked = image.digest();
+        return checked;
+      },
+      fetch: () => noEffect('fetch'),
+      write: () => noEffect('write'),
+      copy: () => noEffect('copy'),
+      swap: () => noEffect('swap'),
+      invoke: () => noEffect('invoke'),
+    };
+    const result = await runProcedure(auth, 'validate', platform, { policy: this.options.policy, crypto: this.options.crypto });
+    if (!result.ok) throw result.error ?? new XsuitError('suit-validate-failed', 'validate failed', result.reason);
+    requireIdentityChecked(seen);
+    if (!checked) {
+      throw new XsuitError('suit-image-unchecked', 'the manifest\'s validate sequence does not check the image digest', Reason.conditionFailed);
+    }
+    return { sequence: auth.sequence, componentKey: componentKey(this.options.crypto, id), imageDigest: checked, imageSize: image.size };
+  }
+}

@@ -1,0 +1,106 @@
+// Test fixtures for the simulated device, made with the real authoring tools (`xsuit
+// keygen`, `create`, `sign`, run in-process): keys, firmware images that are small JS
+// programs, signed envelopes, and the provisioning blob a device gets at `device init`.
+// Written under build/fixtures/device/ (git-ignored) and regenerated when missing.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../tools/cli/main';
+import type { CliIO } from '../../tools/cli/command';
+import { REPO_ROOT } from '../../tools/build/bundle';
+import { loadPublicKeyFile } from '../../tools/keys/load';
+import { classId, vendorId } from '../../tools/authoring/uuid';
+import { encodeProvisioning } from '../../modules/slots/provisioning';
+
+export const FIXTURE_DIR = 'build/fixtures/device';
+export const VENDOR = 'example.com';
+export const CLASS = 'xsuit-sim';
+
+/** A firmware image: a JS program run in a fresh XS machine with the `xsuit` device API. */
+export function imageProgram(name: string, behaviour: 'confirm' | 'sick' | 'reject', padTo = 6000): string {
+  const body = behaviour === 'confirm'
+    ? `xsuit.log('${name} running'); xsuit.confirm(); '${name}'`
+    : behaviour === 'reject'
+      ? `xsuit.log('${name} health check failed'); xsuit.reject(); '${name}'`
+      : `xsuit.log('${name} running, health check failing'); '${name}'`;
+  const pad = Math.max(0, padTo - body.length - 8);
+  // padding makes the image span several flash sectors, like real firmware
+  return `${body}\n/* ${'x'.repeat(pad)} */\n`;
+}
+
+async function cli(args: string[]): Promise<void> {
+  let out = '';
+  const io: CliIO = { out: (t) => { out += `${t}\n`; }, err: (t) => { out += `${t}\n`; }, isTTY: false };
+  const code = await main(args, io);
+  if (code !== 0) throw new Error(`xsuit ${args.join(' ')} failed (${code}): ${out}`);
+}
+
+export interface EnvelopeSpec {
+  name: string;
+  seq: number;
+  image: string;
+  key?: string;
+  cls?: string;
+}
+
+/** Creates `name`.suit signed by `key` for the image file `image` (both in dir). */
+export async function makeEnvelope(dir: string, spec: EnvelopeSpec): Promise<string> {
+  const out = join(dir, `${spec.name}.suit`);
+  const unsigned = join(dir, `${spec.name}.unsigned.suit`);
+  await cli(['create', '--vendor', VENDOR, '--class', spec.cls ?? CLASS, '--seq', String(spec.seq),
+    '--image', join(dir, spec.image), '--uri', `coap://updates.example.com/${spec.image}`, '-o', unsigned]);
+  await cli(['sign', unsigned, '-k', join(dir, `${spec.key ?? 'release'}.key.pem`), '-o', out]);
+  return out;
+}
+
+const IMAGES: Array<[string, string]> = [
+  ['v1.js', imageProgram('v1', 'confirm')],
+  ['v2.js', imageProgram('v2', 'confirm', 9000)],
+  ['v2-sick.js', imageProgram('v2-sick', 'sick', 7000)],
+  ['v2-rejects.js', imageProgram('v2-rejects', 'reject', 5000)],
+  ['v3.js', imageProgram('v3', 'confirm', 5000)],
+];
+
+const ENVELOPES: EnvelopeSpec[] = [
+  { name: 'v1', seq: 1, image: 'v1.js' },
+  { name: 'v2', seq: 2, image: 'v2.js' },
+  { name: 'v2-sick', seq: 2, image: 'v2-sick.js' },
+  { name: 'v2-rejects', seq: 2, image: 'v2-rejects.js' },
+  { name: 'v3', seq: 3, image: 'v3.js' },
+  { name: 'foreign', seq: 9, image: 'v3.js', cls: 'another-board' },
+  { name: 'stranger', seq: 9, image: 'v3.js', key: 'stranger' },
+];
+
+let pending: Promise<string> | undefined;
+
+/** Makes every fixture once per process; returns the directory (absolute). */
+export function deviceFixtures(): Promise<string> {
+  pending ??= build();
+  return pending;
+}
+
+async function build(): Promise<string> {
+  const dir = join(REPO_ROOT, FIXTURE_DIR);
+  const done = join(dir, 'done-1.json');
+  if (existsSync(done)) return dir;
+  mkdirSync(dir, { recursive: true });
+  for (const k of ['release', 'stranger']) {
+    if (!existsSync(join(dir, `${k}.key.pem`))) await cli(['keygen', '--alg', 'ed25519', '--out', join(dir, k), '--force']);
+  }
+  for (const [name, text] of IMAGES) writeFileSync(join(dir, name), text);
+  const v2 = readFileSync(join(dir, 'v2.js'));
+  v2[100] ^= 0x01; // one flipped bit: the payload no longer matches v2.suit
+  writeFileSync(join(dir, 'v2-tampered.js'), v2);
+  for (const e of ENVELOPES) await makeEnvelope(dir, e);
+  writeFileSync(join(dir, 'provision.cbor'), provisioningFor([join(dir, 'release.pub.pem')]));
+  writeFileSync(done, JSON.stringify({ images: IMAGES.map((i) => i[0]), envelopes: ENVELOPES.map((e) => e.name) }));
+  return dir;
+}
+
+export function provisioningFor(trustFiles: string[], options: { vendor?: string; cls?: string; threshold?: number; maxAttempts?: number } = {}): Uint8Array {
+  const vendor = vendorId(options.vendor ?? VENDOR);
+  return encodeProvisioning({
+    identity: { vendorId: vendor, classId: classId(vendor, options.cls ?? CLASS) },
+    trust: { anchors: trustFiles.map((f) => loadPublicKeyFile(f)), threshold: options.threshold ?? 1 },
+    maxAttempts: options.maxAttempts ?? 3,
+  });
+}
