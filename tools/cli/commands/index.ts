@@ -3,11 +3,17 @@ import type { CliCommand } from '../command';
 import { command as keygen } from './keygen';
 import { command as create } from './create';
 import { command as sign } from './sign';
+import { command as report } from './report';
+import { command as verify } from './verify';
+import { command as inspect } from './inspect';
 import { command as serve } from './serve';
 
 export const commands: CliCommand[] = [
   keygen,
   create,
   sign,
+  report,
+  verify,
+  inspect,
   serve,
 ];
