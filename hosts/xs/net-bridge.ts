@@ -1,0 +1,148 @@
+// The Node side of an XS guest's network (hosts/xs/net-guest.ts): owns real UDP/TCP
+// sockets and timers for the guest, answers its host calls, and pushes what happens
+// (datagrams, TCP bytes, timer expiries) into the guest in batches, one crank each.
+// Cranks are serialised with any other evaluation through `exclusive`, because an
+// xsnap worker runs one crank at a time.
+import { createSocket, type Socket as DgramSocket } from 'node:dgram';
+import { connect, type Socket as NetSocket } from 'node:net';
+import type { XsMachine } from './machine';
+import type { HostCallTable } from './host-calls';
+import { encodeWire } from './device/wire';
+import type { NetEvent } from './net-guest';
+
+export class XsNetBridge {
+  private machine: XsMachine | undefined;
+  private readonly udps = new Map<number, DgramSocket>();
+  private readonly tcps = new Map<number, NetSocket>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private nextId = 1;
+  private events: NetEvent[] = [];
+  private chunks: Uint8Array[] = [];
+  private scheduled = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly start = performance.now();
+  /** the first error a crank raised (the guest crashed); delivery stops */
+  failure: Error | undefined;
+  onFailure: ((e: Error) => void) | undefined;
+  readonly stats = { batches: 0, events: 0, udpSent: 0 };
+
+  attach(machine: XsMachine): void {
+    this.machine = machine;
+  }
+
+  now(): number {
+    return performance.now() - this.start;
+  }
+
+  /** Runs fn when no crank is in progress (evaluate calls must go through here). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private push(e: NetEvent, bytes?: Uint8Array): void {
+    if (this.closed) return;
+    this.events.push(e);
+    if (bytes) this.chunks.push(bytes);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => { void this.exclusive(() => this.deliver()); });
+    }
+  }
+
+  private async deliver(): Promise<void> {
+    this.scheduled = false;
+    if (!this.machine || this.closed || this.failure || !this.events.length) return;
+    const events = this.events;
+    const chunks = this.chunks;
+    this.events = [];
+    this.chunks = [];
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    const body = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      body.set(c, at);
+      at += c.length;
+    }
+    this.stats.batches++;
+    this.stats.events += events.length;
+    try {
+      await this.machine.command(encodeWire({ t: this.now(), events }, body));
+    } catch (e) {
+      this.failure = e as Error;
+      if (this.onFailure) this.onFailure(this.failure);
+    }
+  }
+
+  calls(): HostCallTable {
+    return {
+      'net.now': () => ({ result: this.now() }),
+      'net.log': (args: { message: string }) => { process.stderr.write(`[xs net] ${args.message}\n`); },
+      'net.udp.open': (args: { port: number }) => {
+        const id = this.nextId++;
+        const s = createSocket('udp4');
+        s.on('message', (msg, rinfo) => this.push({ k: 'udp', id, n: msg.length, address: rinfo.address, port: rinfo.port }, msg));
+        s.on('error', () => undefined);
+        s.bind(args.port ?? 0, '127.0.0.1');
+        this.udps.set(id, s);
+        return { result: id };
+      },
+      'net.udp.send': (args: { id: number; address: string; port: number }, bytes: Uint8Array) => {
+        this.stats.udpSent++;
+        // copy: the wire buffer is reused once we return
+        this.udps.get(args.id)?.send(Buffer.from(bytes), args.port, args.address);
+      },
+      'net.udp.close': (args: { id: number }) => {
+        const s = this.udps.get(args.id);
+        this.udps.delete(args.id);
+        try { s?.close(); } catch { /* closed */ }
+      },
+      'net.tcp.open': (args: { address: string; port: number }) => {
+        const id = this.nextId++;
+        const s = connect({ host: args.address, port: args.port });
+        s.setNoDelay(true);
+        let dead = false;
+        s.on('connect', () => this.push({ k: 'tcp-writable', id }));
+        s.on('data', (d: Buffer) => this.push({ k: 'tcp-data', id, n: d.length }, d));
+        const end = (message: string): void => {
+          if (dead) return;
+          dead = true;
+          this.tcps.delete(id);
+          this.push({ k: 'tcp-error', id, message });
+        };
+        s.on('error', (e) => end(e.message));
+        s.on('close', () => end('connection closed'));
+        this.tcps.set(id, s);
+        return { result: id };
+      },
+      'net.tcp.send': (args: { id: number }, bytes: Uint8Array) => {
+        this.tcps.get(args.id)?.write(Buffer.from(bytes));
+      },
+      'net.tcp.close': (args: { id: number }) => {
+        const s = this.tcps.get(args.id);
+        this.tcps.delete(args.id);
+        s?.destroy();
+      },
+      'net.timer.set': (args: { id: number; ms: number }) => {
+        const t = setTimeout(() => {
+          this.timers.delete(args.id);
+          this.push({ k: 'timer', id: args.id });
+        }, Math.max(0, args.ms));
+        this.timers.set(args.id, t);
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.udps.values()) { try { s.close(); } catch { /* closed */ } }
+    this.udps.clear();
+    for (const s of this.tcps.values()) s.destroy();
+    this.tcps.clear();
+  }
+}

@@ -1,0 +1,46 @@
+// Node side of the XS transfer program (xs-fetch.guest.ts): bundles it once and runs
+// downloads inside the real XS engine.
+import { join } from 'node:path';
+import { bundleDevice, REPO_ROOT } from '../../tools/build/bundle';
+import { XsNetDevice } from '../../hosts/xs/net-runner';
+
+let script: Promise<string> | undefined;
+
+export function xsFetchScript(): Promise<string> {
+  if (!script) script = bundleDevice({ entry: join(REPO_ROOT, 'tests/e2e-support/xs-fetch.guest.ts') });
+  return script;
+}
+
+export interface XsFetchParams {
+  transport: 'coap' | 'mqtt';
+  port: number;
+  path: string;
+  window?: number;
+  blockSize?: number;
+  startBlock?: number;
+  ackTimeout?: number;
+  maxRetransmit?: number;
+  returnBytes?: boolean;
+  seed?: number;
+  channel?: string;
+}
+
+export interface XsFetchResult {
+  result: { received: number; total: number; stats?: Record<string, number> };
+  bytes: Uint8Array;
+  compute: number;
+  cranks: number;
+}
+
+/** One download in a fresh XS machine. */
+export async function xsFetch(p: XsFetchParams, timeoutMs = 120_000): Promise<XsFetchResult> {
+  const device = await XsNetDevice.start({ script: await xsFetchScript(), name: 'xs-fetch' });
+  try {
+    const params = { returnBytes: true, seed: 1, ...p };
+    await device.evaluate(`globalThis.xsFetch(${JSON.stringify(params)})`);
+    const out = await device.wait(timeoutMs);
+    return { result: out.result as XsFetchResult['result'], bytes: out.bytes, compute: device.meter.compute, cranks: device.meter.cranks };
+  } finally {
+    await device.close();
+  }
+}
