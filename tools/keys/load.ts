@@ -95,11 +95,19 @@ export function loadPublicKeyFile(path: string, role: Role = 'author'): TrustAnc
   return anchorFromCoseKey(value, name, role);
 }
 
-/** An HMAC-SHA-256 secret: hex text when the file is only hex digits, raw bytes otherwise. */
-export function loadHmacKeyFile(path: string, role: Role = 'author'): TrustAnchor {
+/**
+ * An HMAC-SHA-256 secret: hex text when the file is only hex digits, raw bytes otherwise.
+ * A raw secret that happens to be all hex letters (e.g. 'aaaa...') is ambiguous: prefix
+ * the path with `raw:` (or `hex:`) to say which it is.
+ */
+export function loadHmacKeyFile(spec: string, role: Role = 'author'): TrustAnchor {
+  const forced = /^(raw|hex):/.exec(spec)?.[1];
+  const path = forced ? spec.slice(4) : spec;
   const data = readFileSync(path);
   const text = data.toString('latin1').trim();
-  const key = text.length > 0 && text.length % 2 === 0 && HEX_TEXT.test(text) ? fromHex(text) : new Uint8Array(data);
+  const looksHex = text.length > 0 && text.length % 2 === 0 && HEX_TEXT.test(text);
+  if (forced === 'hex' && !looksHex) throw new KeyFileError(`${basename(path)}: not hex text`);
+  const key = forced === 'raw' || !looksHex ? new Uint8Array(data) : fromHex(text);
   if (key.length === 0) throw new KeyFileError(`${basename(path)}: empty HMAC key`);
   return { name: basename(path), role, type: 'hmac256', key };
 }

@@ -24,7 +24,8 @@ COSE_Mac0 blocks. Exit 0 authentic, 1 rejected (the reason is printed), 2 usage 
 
 options:
   --key FILE       trusted public key: PEM (SPKI, P-256 or Ed25519) or COSE_Key (binary or hex)
-  --hmac-key FILE  trusted HMAC-SHA-256 secret: raw bytes, or hex text
+  --hmac-key FILE  trusted HMAC-SHA-256 secret: hex text, or raw bytes when the file is not
+                   only hex digits (say raw:FILE or hex:FILE to remove any doubt)
   --threshold K    distinct trusted signers required (default 1)
   --engine E       node (default) or xs: run the verification inside the XS engine
   --json           print one JSON object: ok, reason, sequence, signers, components, ...
