@@ -192,3 +192,26 @@ describe('description features', () => {
     expect(r.err).toMatch(/not valid JSON/);
   });
 });
+
+describe('flag errors name the flag', () => {
+  const base = ['--vendor', 'example.com', '--class', 'c', '--seq', '1'];
+  test.each([
+    [['--use-before', 'soon'], /^xsuit create: --use-before: expected an ISO 8601 date/],
+    [['--image', '/nonexistent/app.bin'], /^xsuit create: --image: .*no such file/],
+    [['--version', 'v1'], /^xsuit create: --version: expected a version like 1\.4\.2/],
+    [['--component-id', 'zz'], /^xsuit create: --component-id: "zz" is not hex/],
+    [['--slot', 'c'], /^xsuit create: --slot: expected a, b or ab/],
+    [['--image', 'a', '--image', 'b'], /--image and --uri may be repeated only with --slot ab/],
+  ])('%j', async (extra, message) => {
+    const r = await xsuit('create', ...base, ...(extra as string[]), '-o', join(scratch('flags'), 'o.suit'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.split('\n')).toHaveLength(1);
+  });
+  test('required flags', async () => {
+    expect((await xsuit('create', '--vendor', 'v', '--class', 'c', '-o', 'x')).err).toMatch(/--seq is required/);
+    expect((await xsuit('create', '--seq', '1', '--class', 'c', '-o', 'x')).err).toMatch(/--vendor is required/);
+    expect((await xsuit('create', '--seq', '1', '--vendor', 'v', '--class', 'c')).err).toMatch(/-o\/--out is required/);
+    expect((await xsuit('create', '-d', 'x.json', '--seq', '1', '-o', 'x')).err).toMatch(/--seq cannot be combined with --description/);
+  });
+});

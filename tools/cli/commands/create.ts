@@ -91,6 +91,26 @@ export function descriptionFromFlags(p: ParsedArgs): JsonObject {
   return d;
 }
 
+const FIELD_FLAGS: Array<[RegExp, string]> = [
+  [/^sequence-number\b/, '--seq'],
+  [/^(vendor|class|version|requires-version|use-before|text)(?=:|$)/, ''],
+  [/^components\[0\]\.(slots\[\d+\]\.)?image(\.file)?\b/, '--image'],
+  [/^components\[0\]\.(slots\[\d+\]\.)?uri\b/, '--uri'],
+  [/^components\[0\]\.slots\[\d+\]\.slot\b/, '--slot'],
+  [/^components\[0\]\.id(\[\d+\])?/, '--component-id'],
+];
+
+/** With flags, an error names the flag (--use-before) rather than the description field it became. */
+export function flagError(e: unknown): unknown {
+  if (!isXsuitError(e)) return e;
+  const message = e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message;
+  for (const [pattern, flag] of FIELD_FLAGS) {
+    const m = pattern.exec(message);
+    if (m) return new XsuitError(e.code, `${flag || `--${m[1]}`}${message.slice(m[0].length)}`, e.reason, e.detail);
+  }
+  return e;
+}
+
 function readDescription(path: string): Json {
   const text = readFileSync(path, 'utf8');
   try {
@@ -154,7 +174,9 @@ example:
     return finish('create', p.switches.has('json'), io, async () => {
       const json = description ?? readDescription(descPath!);
       const baseDir = descPath === undefined ? process.cwd() : dirname(resolve(descPath));
-      const spec = await parseDescription(json, imageLoader(baseDir, io));
+      const spec = await parseDescription(json, imageLoader(baseDir, io)).catch((e: unknown) => {
+        throw description ? flagError(e) : e;
+      });
       const built = buildEnvelope(spec);
       writeFileSync(out, built.envelope);
       const first = spec.components[0];
