@@ -121,6 +121,11 @@ export class Loader {
     return state.active === null ? 0 : otherSlot(state.active);
   }
 
+  /** The partition of a slot (for reading its header or image). */
+  slotFlash(slot: SlotIndex) {
+    return openSlot(this.host.flash, slot);
+  }
+
   /** Starts writing an update into the inactive slot (nothing outside it is touched). */
   beginStaging(request: StageRequest): SlotWriter {
     return SlotWriter.begin(openSlot(this.host.flash, this.inactiveSlot()), this.host.crypto, request);

@@ -5,11 +5,12 @@
 // the envelope is authenticated, its sequence is above the floor and the manifest has
 // checked this device's vendor and class. (The network update agent, modules/agent, does
 // the same over CoAP/MQTT.)
-import { XsuitError } from '../modules/errors/errors';
+import { XsuitError, isXsuitError } from '../modules/errors/errors';
 import { Reason } from '../modules/report/reasons';
 import { authenticateEnvelope, runProcedure, type SuitPlatform } from '../modules/suit/index';
 import { floorOf, type BootState } from '../modules/slots/boot-record';
 import type { SlotIndex } from '../modules/slots/layout';
+import { slotHeader } from '../modules/slots/slot-reader';
 import type { SlotWriter } from '../modules/slots/slot-writer';
 import type { Loader } from './loader';
 import { DIGEST_ALG_SHA256 } from '../modules/suit/constants';
@@ -106,9 +107,21 @@ export async function stageEnvelope(
 
 /**
  * After a power cut during staging: continues the interrupted SlotWriter from its last
- * whole sector and switches. Returns undefined when there is nothing to resume.
+ * whole sector, or switches to a slot that was completed but not yet switched to.
+ * Returns undefined when there is nothing to resume (start over with stageEnvelope).
  */
 export async function resumeStaged(loader: Loader, payload: PayloadSource, chunk = 4096): Promise<StageResult | undefined> {
+  const slot = loader.inactiveSlot();
+  const header = slotHeader(loader.slotFlash(slot));
+  if (header.state === 'complete' && header.record) {
+    try {
+      const state = await loader.switchTo(slot);
+      return { slot, sequence: -1, imageLength: header.record.imageLength, imageDigest: header.record.imageDigest, state };
+    } catch (e) {
+      if (isXsuitError(e) && e.code === 'power-cut') throw e;
+      return undefined; // not a slot we can switch to: stage again
+    }
+  }
   const writer = loader.resumeStaging();
   if (!writer) return undefined;
   if (payload.size !== writer.imageLength) {
@@ -116,7 +129,6 @@ export async function resumeStaged(loader: Loader, payload: PayloadSource, chunk
   }
   await pump(writer, payload, chunk);
   const digest = writer.finish();
-  const slot = loader.inactiveSlot();
   const state = await loader.switchTo(slot);
   return { slot, sequence: -1, imageLength: writer.imageLength, imageDigest: digest, state };
 }

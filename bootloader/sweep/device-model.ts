@@ -1,0 +1,139 @@
+// The power-cut sweep's model of a device: a chip in RAM (pure NOR simulation, so it runs
+// the same in Node and in XS), and the firmware behaviour after each power-on: the loader
+// boots, then the running image acts (v1's agent stages the offered update, a healthy
+// v2 confirms, a sick v2 never does). Not linked into firmware: a verification tool.
+import { isXsuitError } from '../../modules/errors/errors';
+import type { Crypto, FlashDevice } from '../../hosts/hal';
+import { MemoryStore, NorChip } from '../../hosts/common/nor-flash';
+import { parsePartitionsCsv } from '../../hosts/common/partitions';
+import { decodeProvisioning, writeProvisioning, type Provisioning } from '../../modules/slots/provisioning';
+import { PROVISION_PARTITION, openSlot } from '../../modules/slots/layout';
+import { readEnvelope, readImage, slotHeader } from '../../modules/slots/slot-reader';
+import { BootEvent } from '../../modules/slots/boot-record';
+import { bytesEqual } from '../../modules/bytes/compare';
+import { Loader, type BootDecision } from '../loader';
+import { SuitSlotVerifier, type SuitVerifierOptions } from '../suit-verifier';
+import { bytesSource, resumeStaged, stageEnvelope } from '../suit-stage';
+
+export const SWEEP_PARTITIONS = `
+xsuit_boot, data, 0x40, 0x9000,  0x2000
+xsuit_prov, data, 0x41, 0xb000,  0x1000
+slot_a,     app,  ota_0, 0x10000, 0x20000
+slot_b,     app,  ota_1, 0x30000, 0x20000
+`;
+export const SWEEP_CHIP = 0x50000;
+
+export interface Release {
+  name: string;
+  envelope: Uint8Array;
+  payload: Uint8Array;
+  /** how the image behaves once running on trial */
+  behaviour: 'confirm' | 'sick';
+}
+
+export interface SweepInputs {
+  provisioning: Uint8Array;
+  /** the confirmed image the device starts with */
+  base: Release;
+  /** the update offered in the update cycle (confirms) and in the revert cycle (never confirms) */
+  good: Release;
+  sick: Release;
+  crypto: Crypto;
+}
+
+export function powerCut(e: unknown): boolean {
+  return isXsuitError(e) && e.code === 'power-cut';
+}
+
+/** A chip whose bytes outlive power-ons; each power-on is a fresh NorChip. */
+export class SweepChip {
+  readonly store: MemoryStore;
+  private readonly parts = parsePartitionsCsv(SWEEP_PARTITIONS);
+  chip: NorChip;
+  constructor(from?: Uint8Array) {
+    this.store = new MemoryStore(SWEEP_CHIP);
+    if (from) this.store.bytes.set(from);
+    this.chip = new NorChip(this.store, this.parts);
+  }
+  powerOn(): NorChip {
+    this.chip = new NorChip(this.store, this.parts);
+    return this.chip;
+  }
+  get device(): FlashDevice {
+    return this.chip;
+  }
+}
+
+export class DeviceModel {
+  readonly prov: Provisioning;
+  readonly options: SuitVerifierOptions;
+  readonly digests = new Map<string, Uint8Array>();
+  /** boot state right after baseline() */
+  baseState: import('../../modules/slots/boot-record').BootState | undefined;
+  constructor(readonly inputs: SweepInputs) {
+    this.prov = decodeProvisioning(inputs.provisioning);
+    this.options = { policy: this.prov.trust, identity: this.prov.identity, crypto: inputs.crypto };
+    for (const r of [inputs.base, inputs.good, inputs.sick]) this.digests.set(r.name, inputs.crypto.sha256().update(r.payload).digest());
+  }
+
+  loader(device: FlashDevice): Loader {
+    return new Loader({ flash: device, crypto: this.inputs.crypto, verifier: new SuitSlotVerifier(this.options), maxAttempts: this.prov.maxAttempts });
+  }
+
+  /** Factory state: provisioned, base image installed and confirmed. */
+  async baseline(): Promise<Uint8Array> {
+    const chip = new SweepChip();
+    writeProvisioning(chip.device.open(PROVISION_PARTITION), this.prov);
+    const loader = this.loader(chip.device);
+    loader.initialise();
+    await stageEnvelope(loader, this.options, this.inputs.base.envelope, bytesSource(this.inputs.base.payload));
+    const d = await loader.boot();
+    if (d.kind !== 'boot') throw new Error('baseline: base image did not boot');
+    this.baseState = await loader.confirm();
+    return chip.store.bytes.slice();
+  }
+
+  /** Which release the booted slot holds, judged by the oracle (bytes, not the loader's word). */
+  identify(device: FlashDevice, d: BootDecision & { kind: 'boot' }): Release | undefined {
+    const flash = openSlot(device, d.slot);
+    const h = slotHeader(flash);
+    if (h.state !== 'complete') return undefined;
+    const envelope = readEnvelope(flash, h);
+    const hash = this.inputs.crypto.sha256();
+    readImage(flash, (chunk) => hash.update(chunk), h);
+    const digest = hash.digest();
+    for (const r of [this.inputs.base, this.inputs.good, this.inputs.sick]) {
+      if (bytesEqual(envelope, r.envelope) && bytesEqual(digest, this.digests.get(r.name)!)) return r;
+    }
+    return undefined;
+  }
+
+  /**
+   * The running image's behaviour. Returns 'restart' when it rebooted the device (after
+   * switching to an update), 'idle' when it has nothing more to do.
+   */
+  async act(loader: Loader, running: Release, d: BootDecision & { kind: 'boot' }, offer: Release, log: { confirmed: boolean }): Promise<'restart' | 'idle'> {
+    if (running !== this.inputs.base) {
+      if (d.trial && running.behaviour === 'confirm') {
+        await loader.confirm();
+        log.confirmed = true;
+        return 'restart';
+      }
+      return d.trial ? 'restart' : 'idle'; // a sick image on trial gets rebooted by its watchdog
+    }
+    // the base image's update agent
+    const state = loader.state();
+    const e = state.lastEvent;
+    if (e === BootEvent.revertedAttempts || e === BootEvent.revertedInvalid || e === BootEvent.rejected) return 'idle';
+    try {
+      const payload = bytesSource(offer.payload);
+      const done = (await resumeStaged(loader, payload)) ?? (await stageEnvelope(loader, this.options, offer.envelope, payload));
+      void done;
+      return 'restart';
+    } catch (err) {
+      if (powerCut(err)) throw err;
+      if (isXsuitError(err) && err.code === 'rollback') return 'idle';
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,191 @@
+// The power-cut sweep: run an update cycle (stage, switch, trial boot, confirm) and a
+// revert cycle (stage, switch, trial boots that never confirm, revert) once to count
+// their flash operations; then cut power at every operation index (the cut operation is
+// left partly done, seeded), power on again and let the device carry on; then seeded
+// random chains of several cuts. After every power-on the oracle checks the invariants
+// of DESIGN.md against the flash bytes, not against what the loader says.
+import { SeededRandom } from '../../hosts/common/prng';
+import type { BootState } from '../../modules/slots/boot-record';
+import { bytesEqual } from '../../modules/bytes/compare';
+import { DeviceModel, SweepChip, powerCut, type Release, type SweepInputs } from './device-model';
+
+export type Cycle = 'update' | 'revert';
+
+export interface CycleRun {
+  violations: string[];
+  /** flash writes + erases over the whole run, all power-ons */
+  mutations: number;
+  bytesWritten: number;
+  bytesErased: number;
+  powerOns: number;
+  cutsFired: number;
+  /** boot-record generation increase caused by each loader.boot() (= boot-record writes) */
+  bootWrites: number[];
+}
+
+export interface SweepOptions {
+  /** partial-write seeds per cut point (default 2) */
+  seedsPerPoint?: number;
+  chains?: number;
+  chainSeed?: number;
+  /** only every n-th cut point (XS sample); default 1 = all */
+  stride?: number;
+  /** cap on detailed violation messages kept */
+  keep?: number;
+}
+
+export interface SweepReport {
+  cutPoints: number;
+  chains: number;
+  violations: number;
+  details: string[];
+  operations: { update: number; revert: number };
+  powerOns: number;
+  metrics: {
+    imageBytes: number;
+    updateBytesWritten: number;
+    updateBytesErased: number;
+    writtenPerImageByte: number;
+    erasedPerImageByte: number;
+    bootRecordWritesPerBoot: { confirmed: number; trial: number };
+  };
+}
+
+const MAX_POWER_ONS = 16;
+
+function floorValue(state: BootState): number {
+  return state.floors.length ? state.floors[0].sequence : -1;
+}
+
+/**
+ * One cycle from the factory baseline. `cuts[i]` = the mutation (1-based) after the
+ * previous cut's reboot (or the start) at which power fails; seeds make partial ops vary.
+ */
+export async function runCycle(model: DeviceModel, baseline: Uint8Array, cycle: Cycle, cuts: Array<{ at: number; seed: number }>): Promise<CycleRun> {
+  const chip = new SweepChip(baseline);
+  const offer: Release = cycle === 'update' ? model.inputs.good : model.inputs.sick;
+  const base = model.inputs.base;
+  const run: CycleRun = { violations: [], mutations: 0, bytesWritten: 0, bytesErased: 0, powerOns: 0, cutsFired: 0, bootWrites: [] };
+  const label = `${cycle} cuts=[${cuts.map((c) => `${c.at}/${c.seed}`).join(',')}]`;
+  const fail = (m: string) => { run.violations.push(`${label} power-on ${run.powerOns}: ${m}`); };
+  const log = { confirmed: false };
+  const protectedRanges = chip.device.partitions().filter((p) => p.name === 'slot_a' || p.name === 'xsuit_prov');
+  let floorSeen = -1;
+  let next = 0;
+  let sinceCut = 0;
+  for (;;) {
+    if (run.powerOns >= MAX_POWER_ONS) { fail('no progress'); break; }
+    const dev = chip.powerOn();
+    run.powerOns++;
+    if (next < cuts.length) {
+      const remaining = cuts[next].at - sinceCut;
+      if (remaining >= 1) dev.cutAt(remaining, cuts[next].seed);
+    }
+    let outcome: 'restart' | 'idle' | 'cut' = 'cut';
+    try {
+      const loader = model.loader(dev);
+      const before = loader.state();
+      if (floorSeen < 0) floorSeen = floorValue(before);
+      const d = await loader.boot();
+      const after = loader.state();
+      run.bootWrites.push(after.generation - before.generation);
+      // invariant 4: a valid, authorised image runs, and no confirmed state is lost
+      if (d.kind !== 'boot') { fail(`recovery: ${d.why}`); break; }
+      const running = model.identify(dev, d);
+      if (!running) { fail(`slot ${d.slot} runs an image that is not an authorised release`); break; }
+      if (log.confirmed && (running !== offer || d.trial)) fail(`confirmed ${offer.name} lost: running ${running.name}${d.trial ? ' on trial' : ''}`);
+      if (running.behaviour === 'sick' && !d.trial) fail(`${running.name} runs as confirmed though it never confirmed`);
+      // invariant 3: the floor never decreases and rises only on confirm
+      const floor = floorValue(after);
+      if (floor < floorSeen) fail(`floor decreased ${floorSeen} -> ${floor}`);
+      if (floor > floorSeen && !log.confirmed) fail(`floor rose ${floorSeen} -> ${floor} without a confirm`);
+      floorSeen = Math.max(floorSeen, floor);
+      // invariant 1: updates only ever touch the inactive slot (here: B); A and provisioning stay as they were
+      for (const p of protectedRanges) {
+        if (!bytesEqual(chip.store.bytes.subarray(p.offset, p.offset + p.size), baseline.subarray(p.offset, p.offset + p.size))) fail(`partition ${p.name} changed`);
+      }
+      outcome = await model.act(loader, running, d, offer, log);
+      if (outcome === 'idle') {
+        const state = loader.state();
+        if (cycle === 'update' && !(running === offer && !d.trial && floorValue(state) === d.verified.sequence)) {
+          fail(`update cycle ended with ${running.name}${d.trial ? ' on trial' : ''}, floor ${floorValue(state)}`);
+        }
+        if (cycle === 'revert' && !(running === base && !d.trial && floorValue(state) === floorValue(model.baseState!))) {
+          fail(`revert cycle ended with ${running.name}${d.trial ? ' on trial' : ''}, floor ${floorValue(state)}`);
+        }
+      }
+    } catch (e) {
+      if (!powerCut(e)) { fail(`unexpected error: ${(e as Error).message}`); break; }
+      run.cutsFired++;
+    }
+    const c = dev.counts();
+    run.mutations += c.mutations;
+    run.bytesWritten += c.bytesWritten;
+    run.bytesErased += c.bytesErased;
+    if (outcome === 'cut') { next++; sinceCut = 0; } else sinceCut += c.mutations;
+    if (outcome === 'idle') break;
+  }
+  return run;
+}
+
+export async function runSweep(inputs: SweepInputs, options: SweepOptions = {}): Promise<SweepReport> {
+  const model = new DeviceModel(inputs);
+  const baseline = await model.baseline();
+  const seeds = options.seedsPerPoint ?? 2;
+  const stride = options.stride ?? 1;
+  const keep = options.keep ?? 20;
+  const details: string[] = [];
+  let violations = 0;
+  let powerOns = 0;
+  const note = (r: CycleRun) => {
+    violations += r.violations.length;
+    powerOns += r.powerOns;
+    for (const v of r.violations) if (details.length < keep) details.push(v);
+  };
+  const clean: Record<Cycle, CycleRun> = {
+    update: await runCycle(model, baseline, 'update', []),
+    revert: await runCycle(model, baseline, 'revert', []),
+  };
+  note(clean.update);
+  note(clean.revert);
+  let cutPoints = 0;
+  for (const cycle of ['update', 'revert'] as Cycle[]) {
+    for (let at = 1; at <= clean[cycle].mutations; at += stride) {
+      for (let s = 1; s <= seeds; s++) {
+        const r = await runCycle(model, baseline, cycle, [{ at, seed: at * 131 + s }]);
+        if (r.cutsFired !== 1) r.violations.push(`${cycle} cut ${at}: the cut did not happen`);
+        note(r);
+        cutPoints++;
+      }
+    }
+  }
+  const rng = new SeededRandom(options.chainSeed ?? 0x5eed);
+  const chains = options.chains ?? 1000;
+  for (let i = 0; i < chains; i++) {
+    const cycle: Cycle = rng.below(2) === 0 ? 'update' : 'revert';
+    const count = 2 + rng.below(3);
+    const cuts = [];
+    for (let k = 0; k < count; k++) cuts.push({ at: 1 + rng.below(clean[cycle].mutations), seed: rng.nextU32() });
+    note(await runCycle(model, baseline, cycle, cuts));
+  }
+  const image = inputs.good.payload.length;
+  const bootWrites = clean.update.bootWrites;
+  return {
+    cutPoints, chains, violations, details,
+    operations: { update: clean.update.mutations, revert: clean.revert.mutations },
+    powerOns,
+    metrics: {
+      imageBytes: image,
+      updateBytesWritten: clean.update.bytesWritten,
+      updateBytesErased: clean.update.bytesErased,
+      writtenPerImageByte: round(clean.update.bytesWritten / image),
+      erasedPerImageByte: round(clean.update.bytesErased / image),
+      // update cycle power-ons: base (stages), trial v2 (confirms), confirmed v2
+      bootRecordWritesPerBoot: { confirmed: bootWrites[bootWrites.length - 1], trial: bootWrites[1] },
+    },
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
