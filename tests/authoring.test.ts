@@ -215,3 +215,14 @@ describe('flag errors name the flag', () => {
     expect((await xsuit('create', '-d', 'x.json', '--seq', '1', '-o', 'x')).err).toMatch(/--seq cannot be combined with --description/);
   });
 });
+
+test('a URI without an image digest is refused (the fetched image would be unauthenticated)', async () => {
+  const dir = scratch('nodigest');
+  const r = await xsuit('create', '--vendor', 'v.com', '--class', 'c', '--seq', '1', '--uri', 'coap://u/x', '-o', join(dir, 'x.suit'));
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/--image: required with "uri"/);
+  writeFileSync(join(dir, 'd.json'), JSON.stringify({ 'sequence-number': 1, components: [{ slots: [{ slot: 'a', uri: 'coap://u/a' }] }] }));
+  const d = await xsuit('create', '-d', join(dir, 'd.json'), '-o', join(dir, 'x.suit'));
+  expect(d.code).toBe(2);
+  expect(d.err).toMatch(/components\[0\]\.slots\[0\]\.image: required with "uri"/);
+});

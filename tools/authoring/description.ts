@@ -120,6 +120,11 @@ async function parseComponent(
     }
   }
   if (o.text !== undefined) c.text = textMap(o.text, `${field}.text`, COMPONENT_TEXT_KEYS);
+  // A fetched payload without a digest would be installed unauthenticated.
+  if (c.uri !== undefined && !c.image) fieldError(`${field}.image`, 'required with "uri": without a digest the fetched image would not be authenticated');
+  c.slots?.forEach((s, k) => {
+    if (s.uri !== undefined && !s.image) fieldError(`${field}.slots[${k}].image`, 'required with "uri": without a digest the fetched image would not be authenticated');
+  });
   return c;
 }
 

@@ -34,6 +34,9 @@ export async function hashImageFile(path: string, opts: HashOptions = {}): Promi
   }
   if (done !== size) throw new XsuitError('image-unreadable', `${basename(path)} changed while it was being read`);
   const info: ImageInfo = { digest: Uint8Array.from(hash.digest()), size };
-  if (opts.keepBytes) info.bytes = Uint8Array.from(Buffer.concat(chunks));
+  if (opts.keepBytes) {
+    const all = Buffer.concat(chunks, size);
+    info.bytes = new Uint8Array(all.buffer, all.byteOffset, all.length);
+  }
   return info;
 }
