@@ -7,7 +7,7 @@ import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { connect, type Socket as NetSocket } from 'node:net';
 import type { XsMachine } from './machine';
 import type { HostCallTable } from './host-calls';
-import { encodeWire } from './device/wire';
+import { decodeWire, encodeWire } from './device/wire';
 import type { NetEvent } from './net-guest';
 
 export class XsNetBridge {
@@ -48,9 +48,27 @@ export class XsNetBridge {
     if (bytes) this.chunks.push(bytes);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => { void this.exclusive(() => this.deliver()); });
+      this.settle(this.events.length);
     }
   }
+
+  /**
+   * Interrupt coalescing: a crank costs far more than a datagram, so wait while more
+   * events keep arriving (one event-loop turn at a time, for at most lingerMs) and then
+   * hand them over in one batch.
+   */
+  private settle(seen: number, since = performance.now()): void {
+    setImmediate(() => {
+      if (this.events.length > seen && performance.now() - since < this.lingerMs) {
+        this.settle(this.events.length, since);
+        return;
+      }
+      void this.exclusive(() => this.deliver());
+    });
+  }
+
+  /** longest wait for more events before a crank, ms */
+  lingerMs = 2;
 
   private async deliver(): Promise<void> {
     this.scheduled = false;
@@ -70,12 +88,30 @@ export class XsNetBridge {
     this.stats.batches++;
     this.stats.events += events.length;
     try {
-      await this.machine.command(encodeWire({ t: this.now(), events }, body));
+      const { reply } = await this.machine.command(encodeWire({ t: this.now(), events }, body));
+      if (reply.length) this.perform(reply);
     } catch (e) {
       this.failure = e as Error;
       if (this.onFailure) this.onFailure(this.failure);
     }
   }
+
+  /** Carries out the sends and timers the guest queued during an event crank. */
+  private perform(reply: Uint8Array): void {
+    const { header, bytes } = decodeWire(reply);
+    const calls = this.table;
+    let at = 0;
+    for (const op of (header as { ops: { k: string; id: number; n?: number; address?: string; port?: number; ms?: number }[] }).ops) {
+      const n = op.n ?? 0;
+      const body = bytes.subarray(at, at + n);
+      at += n;
+      if (op.k === 'udp-send') calls['net.udp.send'](op, body);
+      else if (op.k === 'tcp-send') calls['net.tcp.send'](op, body);
+      else if (op.k === 'timer') calls['net.timer.set'](op, body);
+    }
+  }
+
+  private readonly table = this.calls();
 
   calls(): HostCallTable {
     return {

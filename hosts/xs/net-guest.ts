@@ -5,7 +5,7 @@
 // exactly as ECMA-419 hosts call onReadable/onWritable/onError.
 import type { NetHost, TcpOptions, TcpSocket, Timers, UdpDatagram, UdpOptions, UdpSocket } from '../hal-net';
 import { hostCall } from './device/host-call';
-import { decodeWire } from './device/wire';
+import { decodeWire, encodeWire } from './device/wire';
 
 /** One event of a batch; `n` bytes of the batch's byte section belong to it. */
 export interface NetEvent {
@@ -33,8 +33,36 @@ let clockMs = 0;
 let nextTimer = 1;
 let seed = 0x9e3779b9;
 
-function toBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes;
+/**
+ * Operations queued during an event crank. xsnap reads the reply's `result` property
+ * after the crank's promise jobs have run, so a getter there can hand the parent every
+ * send and timer of the whole crank in one reply instead of one host call each.
+ */
+interface OutOp { k: 'udp-send' | 'tcp-send' | 'timer'; id: number; n?: number; address?: string; port?: number; ms?: number }
+let batching = false;
+let outOps: OutOp[] = [];
+let outBytes: Uint8Array[] = [];
+
+function queue(op: OutOp, bytes?: Uint8Array): void {
+  outOps.push(op);
+  if (bytes) outBytes.push(bytes.slice());
+}
+
+function flushOutbox(): ArrayBuffer {
+  batching = false;
+  if (!outOps.length) return new ArrayBuffer(0);
+  let size = 0;
+  for (const b of outBytes) size += b.length;
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const b of outBytes) {
+    body.set(b, at);
+    at += b.length;
+  }
+  const wire = encodeWire({ ops: outOps }, body);
+  outOps = [];
+  outBytes = [];
+  return wire.buffer as ArrayBuffer;
 }
 
 function dispatch(batch: NetBatch, bytes: Uint8Array): void {
@@ -85,8 +113,9 @@ export function installNetEvents(): void {
     const { header, bytes } = decodeWire(new Uint8Array(message));
     const h = header as NetBatch & { op?: string };
     if (h.events) {
+      batching = true;
       dispatch(h, bytes);
-      return new ArrayBuffer(0);
+      return { get result() { return flushOutbox(); } } as unknown as ArrayBuffer;
     }
     return previous ? previous(message) : new ArrayBuffer(0);
   };
@@ -95,7 +124,8 @@ export function installNetEvents(): void {
 class GuestUdp implements UdpSocket {
   constructor(private readonly id: number, private readonly state: UdpState) {}
   write(bytes: Uint8Array, address: string, port: number): void {
-    hostCall('net.udp.send', { id: this.id, address, port }, toBuffer(bytes));
+    if (batching) queue({ k: 'udp-send', id: this.id, n: bytes.length, address, port }, bytes);
+    else hostCall('net.udp.send', { id: this.id, address, port }, bytes);
   }
   read(): UdpDatagram | undefined {
     return this.state.queue.shift();
@@ -110,7 +140,8 @@ class GuestTcp implements TcpSocket {
   constructor(private readonly id: number, private readonly state: TcpState) {}
   write(bytes: Uint8Array): void {
     if (!tcps.has(this.id)) return;
-    hostCall('net.tcp.send', { id: this.id }, bytes);
+    if (batching) queue({ k: 'tcp-send', id: this.id, n: bytes.length }, bytes);
+    else hostCall('net.tcp.send', { id: this.id }, bytes);
   }
   read(): ArrayBuffer | undefined {
     const q = this.state.queue;
@@ -136,7 +167,8 @@ const guestTimers: Timers = {
   set(callback, ms) {
     const id = nextTimer++;
     timerCallbacks.set(id, callback);
-    hostCall('net.timer.set', { id, ms });
+    if (batching) queue({ k: 'timer', id, ms });
+    else hostCall('net.timer.set', { id, ms });
     return id;
   },
   clear(id) {

@@ -30,6 +30,8 @@ export interface XsFetchResult {
   bytes: Uint8Array;
   compute: number;
   cranks: number;
+  /** wall time of the transfer alone (machine start and bundling excluded) */
+  ms: number;
 }
 
 /** One download in a fresh XS machine. */
@@ -37,9 +39,11 @@ export async function xsFetch(p: XsFetchParams, timeoutMs = 120_000): Promise<Xs
   const device = await XsNetDevice.start({ script: await xsFetchScript(), name: 'xs-fetch' });
   try {
     const params = { returnBytes: true, seed: 1, ...p };
+    const t0 = performance.now();
     await device.evaluate(`globalThis.xsFetch(${JSON.stringify(params)})`);
     const out = await device.wait(timeoutMs);
-    return { result: out.result as XsFetchResult['result'], bytes: out.bytes, compute: device.meter.compute, cranks: device.meter.cranks };
+    const ms = performance.now() - t0;
+    return { result: out.result as XsFetchResult['result'], bytes: out.bytes, compute: device.meter.compute, cranks: device.meter.cranks, ms };
   } finally {
     await device.close();
   }

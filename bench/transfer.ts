@@ -1,0 +1,117 @@
+// Transfer benchmark, one run, ratios only (DESIGN.md "Measuring"):
+//   CoAP: 1 MiB at block size 1024 from `xsuit serve`, fetched by our client in the real
+//   XS engine (stop-and-wait and pipelined) and by libcoap's coap-client, on loopback and
+//   through a relay that adds a 50 ms round trip.
+//   MQTT: the same payload through mosquitto, by our XS client over the update channel
+//   versus mosquitto_sub receiving it raw as one message.
+// Usage: npm run bench:transfer [-- --size BYTES] [--window N] [--json]
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startUpdateServer } from '../tools/serve/server';
+import { MqttClient } from '../modules/mqtt/client';
+import { nodeNetHost } from '../hosts/node/net';
+import { UdpRelay, seededRandom } from '../tests/e2e-support/udp-relay';
+import { freeTcpPort, hasTool, startChild, startMosquitto, sleep } from '../tests/e2e-support/processes';
+import { xsFetch } from '../tests/e2e-support/xs-fetch';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const SIZE = opt('--size', 1024 * 1024);
+const WINDOW = opt('--window', 16);
+const json = args.includes('--json');
+const log = (s: string): void => { if (!json) process.stdout.write(`${s}\n`); };
+
+const root = join('build', 'bench-transfer');
+const dir = join(root, 'updates');
+rmSync(root, { recursive: true, force: true });
+mkdirSync(join(dir, 'cls'), { recursive: true });
+const rand = seededRandom(2024);
+const payload = new Uint8Array(SIZE);
+for (let i = 0; i < SIZE; i++) payload[i] = (rand() * 256) | 0;
+writeFileSync(join(dir, 'cls', 'payload.bin'), payload);
+writeFileSync(join(dir, 'cls', 'manifest.suit'), 'bench');
+
+async function timeChild(cmd: string, argv: string[]): Promise<number> {
+  const t0 = performance.now();
+  const c = startChild(cmd, argv);
+  const code = await new Promise((resolve) => c.proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`${cmd} exited ${code}: ${c.output()}`);
+  return performance.now() - t0;
+}
+
+async function ours(port: number, window: number): Promise<number> {
+  const r = await xsFetch({ transport: 'coap', port, path: '/cls/payload.bin', window, returnBytes: false }, 600_000);
+  if (r.result.received !== SIZE) throw new Error(`XS client received ${r.result.received} of ${SIZE}`);
+  return r.ms;
+}
+
+const results: Record<string, number> = {};
+const ratios: Record<string, number> = {};
+const haveLibcoap = hasTool('coap-client-notls');
+const haveMosquitto = hasTool('mosquitto') && hasTool('mosquitto_sub');
+
+// ---- CoAP
+let mosquittoPort = 0;
+let mosquitto: Awaited<ReturnType<typeof startMosquitto>> | undefined;
+if (haveMosquitto) {
+  mosquittoPort = await freeTcpPort();
+  mosquitto = await startMosquitto(mosquittoPort);
+}
+const server = await startUpdateServer({ dir, coapPort: 0, mqttUrl: mosquitto ? `mqtt://127.0.0.1:${mosquittoPort}` : undefined });
+try {
+  await ours(server.coapPort, 1); // warm-up: bundle, JIT of the server
+  for (const [label, delayMs] of [['loopback', 0], ['rtt50', 25]] as const) {
+    const relay = delayMs ? new UdpRelay({ target: { address: '127.0.0.1', port: server.coapPort }, delayMs }) : undefined;
+    const port = relay ? await relay.start() : server.coapPort;
+    try {
+      if (haveLibcoap) {
+        results[`${label}.libcoap_ms`] = await timeChild('coap-client-notls', ['-b', '1024', '-o', '/dev/null', '-B', '600', `coap://127.0.0.1:${port}/cls/payload.bin`]);
+        log(`${label}: libcoap coap-client ${results[`${label}.libcoap_ms`].toFixed(0)} ms`);
+      }
+      results[`${label}.xs_stop_and_wait_ms`] = await ours(port, 1);
+      log(`${label}: xsuit (XS) stop-and-wait ${results[`${label}.xs_stop_and_wait_ms`].toFixed(0)} ms`);
+      results[`${label}.xs_pipelined_ms`] = await ours(port, WINDOW);
+      log(`${label}: xsuit (XS) pipelined window ${WINDOW} ${results[`${label}.xs_pipelined_ms`].toFixed(0)} ms`);
+    } finally {
+      await relay?.close();
+    }
+    if (haveLibcoap) {
+      ratios[`${label}.stop_and_wait_vs_libcoap`] = results[`${label}.libcoap_ms`] / results[`${label}.xs_stop_and_wait_ms`];
+      ratios[`${label}.pipelined_vs_libcoap`] = results[`${label}.libcoap_ms`] / results[`${label}.xs_pipelined_ms`];
+    }
+    ratios[`${label}.pipelined_vs_stop_and_wait`] = results[`${label}.xs_stop_and_wait_ms`] / results[`${label}.xs_pipelined_ms`];
+  }
+
+  // ---- MQTT
+  if (mosquitto) {
+    const r = await xsFetch({ transport: 'mqtt', port: mosquittoPort, path: 'payload.bin', channel: 'cls', returnBytes: false }, 600_000);
+    if (r.result.received !== SIZE) throw new Error('MQTT transfer incomplete');
+    results['mqtt.xs_update_channel_ms'] = r.ms;
+    const net = nodeNetHost();
+    const pub = new MqttClient({ net, address: '127.0.0.1', port: mosquittoPort, clientId: 'bench-pub' });
+    await pub.connect();
+    const sub = startChild('mosquitto_sub', ['-p', String(mosquittoPort), '-t', 'bench/raw', '-C', '1', '-N']);
+    await sleep(300); // let mosquitto_sub subscribe
+    const t0 = performance.now();
+    await pub.publish('bench/raw', payload, { qos: 0 });
+    await new Promise((resolve) => sub.proc.once('exit', resolve));
+    results['mqtt.mosquitto_sub_raw_ms'] = performance.now() - t0;
+    pub.close();
+    net.timers.clearAll();
+    ratios['mqtt.update_channel_vs_mosquitto_sub_raw'] = results['mqtt.mosquitto_sub_raw_ms'] / results['mqtt.xs_update_channel_ms'];
+    log(`mqtt: xsuit (XS) update channel ${r.ms.toFixed(0)} ms, mosquitto_sub raw ${results['mqtt.mosquitto_sub_raw_ms'].toFixed(0)} ms`);
+  }
+} finally {
+  await server.close();
+  await mosquitto?.stop();
+}
+
+const summary = { bytes: SIZE, blockSize: 1024, window: WINDOW, ratios, results, peers: { libcoap: haveLibcoap, mosquitto: haveMosquitto } };
+if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+else {
+  log('\nratios (> 1 means xsuit is faster; peers in the same run):');
+  for (const [k, v] of Object.entries(ratios)) log(`  ${k.padEnd(45)} ${v.toFixed(2)}x`);
+}
