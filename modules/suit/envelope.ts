@@ -88,6 +88,24 @@ function resolveSeverable(crypto: Crypto, o: Outer, m: SuitManifest, verify: boo
   return states;
 }
 
+/**
+ * Every envelope member must mean something: a severed member the manifest has a digest
+ * for, or an integrated payload. Anything else (an unknown key, a member the manifest
+ * holds inline, a delegation chain we do not process) is rejected rather than ignored,
+ * so an envelope cannot carry bytes whose role the processor does not know.
+ */
+function checkMembers(o: Outer, m: SuitManifest): void {
+  for (const k of o.envelope.keys()) {
+    if (k === Env.auth || k === Env.manifest || typeof k === 'string') continue;
+    if (typeof k === 'number' && (SEVERABLE as number[]).includes(k)) {
+      if (!m.severedDigests.has(k)) throw new XsuitError('suit-envelope-member', `envelope member ${k} has no digest in the manifest`, Reason.cborParse);
+      continue;
+    }
+    if (k === 1) throw new XsuitError('suit-delegation-unsupported', 'delegation chains are not supported', Reason.coseUnsupported);
+    throw new XsuitError('suit-envelope-member', `unknown envelope member ${String(k)}`, Reason.cborParse);
+  }
+}
+
 function integrated(o: Outer): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   for (const [k, v] of o.envelope) {
@@ -127,6 +145,7 @@ export function authenticateEnvelope(bytes: Uint8Array, policy: TrustPolicy, cry
     throw new XsuitError('suit-threshold', `${counted.size} of the ${threshold} required distinct signers verified`, Reason.unauthorised);
   }
   const manifest = parseManifest(o.manifestBytes);
+  checkMembers(o, manifest);
   const severable = resolveSeverable(crypto, o, manifest, true);
   return {
     tagged: o.tagged, bytes, envelope: o.envelope, manifestBytes: o.manifestBytes,

@@ -1,0 +1,160 @@
+// Mutation sweeps over signed vectors: every single-byte change (three flips per byte,
+// and every value for the leading structural bytes) and every truncation must be
+// rejected with a typed XsuitError, or, if accepted, be proved to mean the same thing
+// (the authenticated manifest and every member byte-identical). Plus bombs inside a
+// validly signed envelope.
+import { defineCases, type CaseEnv } from '../harness/device-case';
+import { CheckFailed, ok, throwsCode } from '../harness/check';
+import { isXsuitError } from '../../modules/errors/errors';
+import { authenticateEnvelope, runProcedure, type AuthenticatedEnvelope } from '../../modules/suit/index';
+import type { TrustPolicy } from '../../modules/trust/anchors';
+import type { Crypto } from '../../hosts/hal';
+import { bytesEqual } from '../../modules/bytes/compare';
+import { toHex } from '../../modules/bytes/hex';
+import { encode, type CborValue } from '../../modules/cbor/index';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { anchorFor, vector } from './vectors-support';
+import { buildEnvelope, ed25519Signer, simpleManifest } from './suit-build-support';
+import { recordingPlatform } from './suit-platform-support';
+
+const SWEPT: [string, string][] = [
+  ['draft37/example0_signed.cbor', 'keys/draft_appendixB_p256_public.pem'],
+  ['draft37/example2_signed_full.cbor', 'keys/draft_appendixB_p256_public.pem'],
+  ['libcsuit/suit_manifest_expAW.cbor', 'hmac:keys/libcsuit_hmac256.hex'],
+  ['trust-domains/example0_dependent.cbor', 'keys/draft_appendixB_p256_public.pem'],
+];
+
+interface Tally { rejected: number; sameMeaning: number; codes: Record<string, number> }
+
+function sameMeaning(a: AuthenticatedEnvelope, b: AuthenticatedEnvelope): boolean {
+  if (!bytesEqual(a.manifestBytes, b.manifestBytes) || a.integrated.size !== b.integrated.size) return false;
+  for (const [k, v] of a.integrated) { const w = b.integrated.get(k); if (!w || !bytesEqual(v, w)) return false; }
+  for (const [k, v] of a.manifest.sections) { const w = b.manifest.sections.get(k); if (!w || !bytesEqual(v, w)) return false; }
+  return a.manifest.sections.size === b.manifest.sections.size && JSON.stringify(a.severable) === JSON.stringify(b.severable);
+}
+
+function judge(mutant: Uint8Array, policy: TrustPolicy, env: CaseEnv, original: AuthenticatedEnvelope, what: string, t: Tally): void {
+  try {
+    const a = authenticateEnvelope(mutant, policy, env.crypto);
+    if (!sameMeaning(a, original)) throw new CheckFailed(`${what}: accepted with a different meaning`);
+    t.sameMeaning++;
+  } catch (e) {
+    if (e instanceof CheckFailed) throw e;
+    if (!isXsuitError(e)) throw new CheckFailed(`${what}: untyped ${String(e)}`);
+    if (!(e.reason > 0)) throw new CheckFailed(`${what}: error ${e.code} has no SUIT reason`);
+    t.rejected++;
+    t.codes[e.code] = (t.codes[e.code] ?? 0) + 1;
+  }
+}
+
+/**
+ * Signature checks are pure functions of (key, message, signature); most mutants leave
+ * all three unchanged (a flipped byte in a severable member, say), so caching verdicts
+ * keeps the XS sweep fast without changing any decision the processor makes.
+ */
+function memoCrypto(inner: Crypto): Crypto {
+  const verdicts = new Map<string, boolean>();
+  const memo = (kind: string, f: (k: Uint8Array, m: Uint8Array, s: Uint8Array) => boolean) => (k: Uint8Array, m: Uint8Array, s: Uint8Array) => {
+    const id = `${kind}${toHex(k)}.${toHex(m)}.${toHex(s)}`;
+    let v = verdicts.get(id);
+    if (v === undefined) verdicts.set(id, (v = f(k, m, s)));
+    return v;
+  };
+  return { ...inner, verifyP256: memo('p', inner.verifyP256), verifyEd25519: memo('e', inner.verifyEd25519) };
+}
+
+function setup(env: CaseEnv, file: string, key: string) {
+  const bytes = vector(env, file);
+  const policy = { anchors: [anchorFor(env, key)] };
+  const cenv = { ...env, crypto: memoCrypto(env.crypto) } as CaseEnv;
+  return { env: cenv, bytes, policy, original: authenticateEnvelope(bytes, policy, env.crypto), tally: { rejected: 0, sameMeaning: 0, codes: {} } as Tally };
+}
+
+function summary(env: CaseEnv, what: string, t: Tally): void {
+  env.log(`${what}: ${t.rejected} rejected, ${t.sameMeaning} accepted with identical meaning; ${Object.entries(t.codes).map(([k, v]) => `${k}×${v}`).join(' ')}`);
+}
+
+export default defineCases('SUIT mutation sweeps and bombs', (add) => {
+  for (const [file, key] of SWEPT) {
+    add(`${file}: every byte flipped (xor 01, 80, ff)`, (env) => {
+      const { env: cenv, bytes, policy, original, tally } = setup(env, file, key);
+      for (let i = 0; i < bytes.length; i++) {
+        for (const x of [0x01, 0x80, 0xff]) {
+          const m = bytes.slice();
+          m[i] ^= x;
+          judge(m, policy, cenv, original, `byte ${i} ^ ${x}`, tally);
+        }
+      }
+      ok(tally.rejected > 0, 'something was rejected');
+      summary(env, file, tally);
+    });
+    add(`${file}: every truncation and one-byte extension`, (env) => {
+      const { env: cenv, bytes, policy, original, tally } = setup(env, file, key);
+      for (let n = 0; n < bytes.length; n++) judge(bytes.subarray(0, n), policy, cenv, original, `truncated to ${n}`, tally);
+      const longer = new Uint8Array(bytes.length + 1);
+      longer.set(bytes);
+      judge(longer, policy, cenv, original, 'one trailing byte', tally);
+      ok(tally.sameMeaning === 0, 'no truncation is accepted');
+      summary(env, `${file} truncations`, tally);
+    });
+  }
+
+  add('example0_signed: every value of each of the first 24 bytes (envelope, wrapper and digest heads)', (env) => {
+    const { env: cenv, bytes, policy, original, tally } = setup(env, SWEPT[0][0], SWEPT[0][1]);
+    for (let i = 0; i < 24; i++) {
+      for (let v = 0; v < 256; v++) {
+        if (v === bytes[i]) continue;
+        const m = bytes.slice();
+        m[i] = v;
+        judge(m, policy, cenv, original, `byte ${i} = ${v}`, tally);
+      }
+    }
+    summary(env, 'example0 head bytes', tally);
+  });
+
+  const SECRET = new Uint8Array(32).fill(3);
+  const anchors = () => ({ anchors: [{ name: 'ed', role: 'author' as const, type: 'ed25519' as const, key: ed25519.getPublicKey(SECRET) }] });
+
+  add('signed bombs: deeply nested try-each and run-sequence are refused before running', async (env) => {
+    let seq: CborValue[] = [23, 2];
+    for (let i = 0; i < 40; i++) seq = [15, [encode(seq), null]];
+    const auth = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, seq]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
+    const pf = recordingPlatform({});
+    const r = await runProcedure(auth, 'invoke-only', pf);
+    ok(!r.ok && r.error?.code === 'suit-malformed', `nested try-each: ${r.error?.code}`);
+    ok(pf.invoked.length === 0, 'nothing invoked');
+    let rs: CborValue[] = [23, 2];
+    for (let i = 0; i < 40; i++) rs = [32, encode(rs)];
+    const auth2 = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, rs]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
+    const r2 = await runProcedure(auth2, 'invoke-only', pf);
+    ok(!r2.ok && r2.error?.code === 'suit-malformed', `nested run-sequence: ${r2.error?.code}`);
+  });
+
+  add('signed bombs: huge command lists and component lists hit the item limit; unknown commands reject before effects', async (env) => {
+    const many: CborValue[] = [];
+    for (let i = 0; i < 20000; i++) many.push(23, 2);
+    const auth = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, many]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
+    const pf = recordingPlatform({});
+    const r = await runProcedure(auth, 'invoke-only', pf);
+    ok(!r.ok && r.error?.code === 'cbor-too-many-items', `long sequence: ${r.error?.code}`);
+    ok(pf.invoked.length === 0, 'nothing invoked');
+    const comps: CborValue[] = [];
+    for (let i = 0; i < 9000; i++) comps.push([new Uint8Array([i & 255])]);
+    throwsCode(() => authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, [23, 2]]], undefined, comps), [ed25519Signer(SECRET)]), anchors(), env.crypto), 'cbor-too-many-items');
+    const unknown = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, [23, 2, 99, 0]]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
+    const r3 = await runProcedure(unknown, 'invoke-only', pf);
+    ok(!r3.ok && r3.reason === 5 && r3.error?.code === 'suit-command-unsupported', `unknown command: ${r3.error?.code}`);
+    ok(pf.invoked.length === 0, 'the invoke before the unknown command did not run');
+  });
+
+  add('unsigned length bombs in the envelope fail in the decoder', (env) => {
+    const policy = { anchors: [anchorFor(env, 'keys/draft_appendixB_p256_public.pem')] };
+    for (const hex of ['d86ba2025bffffffffffffffff', 'd86ba1035a7fffffff00', 'd86bba7fffffff', 'd86b9b00000001000000000000']) {
+      const bytes = new Uint8Array(hex.length / 2);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16);
+      const e = throwsCode(() => authenticateEnvelope(bytes, policy, env.crypto), 'cbor-length', hex);
+      ok(e.reason === 1, 'cbor-parse');
+    }
+    ok(toHex(new Uint8Array([1])) === '01', 'hex');
+  });
+});
