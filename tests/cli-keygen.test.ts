@@ -67,6 +67,21 @@ describe('xsuit keygen', () => {
     }
   });
 
+  test('hmac256: a hex secret (0600) and, with --cose, a symmetric COSE_Key holding the same secret', async () => {
+    const base = join(dir, 'mac');
+    expect((await xsuit('keygen', '--alg', 'hmac256', '--out', base, '--cose')).code).toBe(0);
+    const hex = readFileSync(`${base}.hmac`, 'utf8').trim();
+    expect(hex).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(`${base}.hmac`).mode & 0o777).toBe(0o600);
+    const cose = decode(new Uint8Array(readFileSync(`${base}.key.cose`))) as Map<CborValue, CborValue>;
+    expect(cose.get(1)).toBe(4);
+    expect(Buffer.from(cose.get(-1) as Uint8Array).toString('hex')).toBe(hex);
+    const env = join(dir, 'mac.suit');
+    await xsuit('create', '--vendor', 'example.com', '--class', 'c', '--seq', '1', '-o', env);
+    expect((await xsuit('sign', env, '-k', `${base}.key.cose`, '-o', `${env}.signed`)).code).toBe(0);
+    expect(verifyInNode(`${env}.signed`, [`${base}.hmac`]).signers[0].alg).toBe(5);
+  });
+
   test('usage errors exit 2 with one line', async () => {
     const r = await xsuit('keygen', '--alg', 'rsa', '--out', join(dir, 'x'));
     expect(r.code).toBe(2);
