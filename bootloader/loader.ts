@@ -35,6 +35,10 @@ export class Loader {
     this.record = new BootRecord(host.flash.open(BOOT_PARTITION));
   }
 
+  get verifier(): EnvelopeVerifier {
+    return this.host.verifier;
+  }
+
   /** The current boot state; a never-initialised device reads as blank. */
   state(): BootState {
     return this.record.load() ?? blankBootState(this.host.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);

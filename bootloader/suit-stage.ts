@@ -9,6 +9,7 @@ import { XsuitError, isXsuitError } from '../modules/errors/errors';
 import { Reason } from '../modules/report/reasons';
 import { authenticateEnvelope, runProcedure, type SuitPlatform } from '../modules/suit/index';
 import { floorOf, type BootState } from '../modules/slots/boot-record';
+import { bytesEqual } from '../modules/bytes/compare';
 import type { SlotIndex } from '../modules/slots/layout';
 import { slotHeader } from '../modules/slots/slot-reader';
 import type { SlotWriter } from '../modules/slots/slot-writer';
@@ -44,8 +45,17 @@ async function pump(writer: SlotWriter, source: PayloadSource, chunk: number): P
  * Authenticates `envelope`, stages its image into the inactive slot and switches to it.
  * `payload` supplies the image for a fetch directive (integrated payloads come from the envelope).
  */
+export interface StageOptions {
+  /**
+   * Run every check (signature, floor, conditions, payload digest) without touching
+   * flash: the payload is only hashed. Hosts that hold the whole payload (the CLI) use it
+   * so a bad payload is refused before the first write.
+   */
+  dryRun?: boolean;
+}
+
 export async function stageEnvelope(
-  loader: Loader, options: SuitVerifierOptions, envelope: Uint8Array, payload: PayloadSource | undefined, chunk = 4096,
+  loader: Loader, options: SuitVerifierOptions, envelope: Uint8Array, payload: PayloadSource | undefined, chunk = 4096, stageOptions: StageOptions = {},
 ): Promise<StageResult> {
   const auth = authenticateEnvelope(envelope, options.policy, options.crypto);
   const id = auth.components[IMAGE_COMPONENT];
@@ -71,6 +81,16 @@ export async function stageEnvelope(
     if (source.size !== p.imageSize) {
       throw new XsuitError('payload-size-mismatch', `payload is ${source.size} bytes, the manifest says ${p.imageSize}`, Reason.operationFailed,
         { size: source.size, expected: p.imageSize });
+    }
+    if (stageOptions.dryRun) {
+      const hash = options.crypto.sha256();
+      for (let at = 0; at < source.size; at += chunk) hash.update(await source.read(at, Math.min(chunk, source.size - at)));
+      const got = hash.digest();
+      if (!bytesEqual(got, digest.bytes)) {
+        throw new XsuitError('slot-digest-mismatch', 'the payload does not match the digest in the manifest', Reason.conditionFailed);
+      }
+      staged = { digest: got, length: p.imageSize };
+      return;
     }
     const writer = loader.beginStaging({ envelope, imageLength: p.imageSize, imageDigest: digest.bytes });
     await pump(writer, source, chunk);
@@ -101,6 +121,7 @@ export async function stageEnvelope(
   const result = await runProcedure(auth, 'update', platform, { policy: options.policy, crypto: options.crypto });
   if (!result.ok) throw result.error ?? new XsuitError('suit-update-failed', 'update procedure failed', result.reason);
   if (!staged) throw new XsuitError('suit-nothing-staged', 'the manifest\'s update procedure wrote no image', Reason.operationFailed);
+  if (stageOptions.dryRun) return { slot, sequence: auth.sequence, imageLength: staged.length, imageDigest: staged.digest, state };
   const next = await loader.switchTo(slot);
   return { slot, sequence: auth.sequence, imageLength: staged.length, imageDigest: staged.digest, state: next };
 }

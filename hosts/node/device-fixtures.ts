@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import { main } from '../../tools/cli/main';
 import type { CliIO } from '../../tools/cli/command';
 import { REPO_ROOT } from '../../tools/build/bundle';
-import { loadPublicKeyFile } from '../../tools/keys/load';
-import { classId, vendorId } from '../../tools/authoring/uuid';
-import { encodeProvisioning } from '../../modules/slots/provisioning';
+import { provisioningFor } from './device';
 
 export const FIXTURE_DIR = 'build/fixtures/device';
-export const VENDOR = 'example.com';
-export const CLASS = 'xsuit-sim';
+import { DEFAULT_CLASS as CLASS, DEFAULT_VENDOR as VENDOR } from './device';
 
 /** A firmware image: a JS program run in a fresh XS machine with the `xsuit` device API. */
 export function imageProgram(name: string, behaviour: 'confirm' | 'sick' | 'reject', padTo = 6000): string {
@@ -70,16 +67,19 @@ const ENVELOPES: EnvelopeSpec[] = [
   { name: 'stranger', seq: 9, image: 'v3.js', key: 'stranger' },
 ];
 
-let pending: Promise<string> | undefined;
+const pending = new Map<string, Promise<string>>();
 
-/** Makes every fixture once per process; returns the directory (absolute). */
-export function deviceFixtures(): Promise<string> {
-  pending ??= build();
-  return pending;
+/** Makes every fixture once per process (default: build/fixtures/device); returns the directory. */
+export function deviceFixtures(dir = join(REPO_ROOT, FIXTURE_DIR)): Promise<string> {
+  let p = pending.get(dir);
+  if (!p) {
+    p = build(dir);
+    pending.set(dir, p);
+  }
+  return p;
 }
 
-async function build(): Promise<string> {
-  const dir = join(REPO_ROOT, FIXTURE_DIR);
+async function build(dir: string): Promise<string> {
   const done = join(dir, 'done-1.json');
   if (existsSync(done)) return dir;
   mkdirSync(dir, { recursive: true });
@@ -94,13 +94,4 @@ async function build(): Promise<string> {
   writeFileSync(join(dir, 'provision.cbor'), provisioningFor([join(dir, 'release.pub.pem')]));
   writeFileSync(done, JSON.stringify({ images: IMAGES.map((i) => i[0]), envelopes: ENVELOPES.map((e) => e.name) }));
   return dir;
-}
-
-export function provisioningFor(trustFiles: string[], options: { vendor?: string; cls?: string; threshold?: number; maxAttempts?: number } = {}): Uint8Array {
-  const vendor = vendorId(options.vendor ?? VENDOR);
-  return encodeProvisioning({
-    identity: { vendorId: vendor, classId: classId(vendor, options.cls ?? CLASS) },
-    trust: { anchors: trustFiles.map((f) => loadPublicKeyFile(f)), threshold: options.threshold ?? 1 },
-    maxAttempts: options.maxAttempts ?? 3,
-  });
 }
