@@ -172,6 +172,7 @@ describe('description features', () => {
     ['missing image file', { 'sequence-number': 1, components: [{ image: 'nope.bin' }] }, /components\[0\]\.image: .*nope\.bin: no such file/],
     ['bad date', { 'sequence-number': 1, 'use-before': 'next tuesday' }, /use-before: expected an ISO 8601 date/],
     ['non-hex id', { 'sequence-number': 1, components: [{ id: ['usr'] }] }, /components\[0\]\.id\[0\]: "usr" is not hex/],
+    ['a class name without a vendor', { 'sequence-number': 1, class: 'devkit' }, /class: a class given by name needs a vendor/],
     ['nothing to sever', { 'sequence-number': 1, severable: ['install'] }, /severable: the manifest has no install member/],
   ];
   test.each(bad)('%s: exit 2 with one line naming the field', async (_name, json, message) => {

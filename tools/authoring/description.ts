@@ -9,7 +9,7 @@ import {
 } from './fields';
 import { componentId, epochSeconds, imageInfo, versionParts, versionRequirement, type ImageInfo, type ImageLoader } from './values';
 import { commandSequence } from './commands';
-import { classId, vendorId } from './uuid';
+import { classId, parseUuid, vendorId } from './uuid';
 
 export interface SlotSpec {
   slot: number;
@@ -89,9 +89,11 @@ async function parseComponent(
   if (classText !== undefined) {
     const f = o.class !== undefined ? `${field}.class` : 'class';
     const text = asString(classText, f);
+    // A class name is scoped by the vendor: this component's, else the description's.
     const ns = vendor ?? (top.vendor !== undefined ? vendorId(asString(top.vendor, 'vendor')) : undefined);
-    if (!ns && !/^[0-9a-f-]{36}$/i.test(text)) fieldError(f, 'a class given by name needs a vendor');
-    cls = classId(ns ?? new Uint8Array(16), text);
+    const literal = parseUuid(text);
+    if (!literal && !ns) fieldError(f, 'a class given by name needs a vendor');
+    cls = literal ?? classId(ns!, text);
   }
   const integrated = o.integrated === undefined ? undefined : integratedKey(o.integrated, `${field}.integrated`);
   const c: ComponentSpec = { id, vendor, cls, invoke: o.invoke === undefined ? true : asBool(o.invoke, `${field}.invoke`) };
