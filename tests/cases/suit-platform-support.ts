@@ -26,6 +26,9 @@ export interface RecordingOptions {
   authorised?: boolean;
   /** bytes returned when a dependency is fetched, by URI */
   dependencies?: Record<string, Uint8Array>;
+  /** when given, write() sets the component's digest to hash(content) */
+  hash?: (bytes: Uint8Array) => Uint8Array;
+  identity?: { vendorId: Uint8Array; classId: Uint8Array; deviceId?: Uint8Array };
 }
 
 export interface RecordingPlatform extends SuitPlatform {
@@ -41,7 +44,7 @@ export function recordingPlatform(o: RecordingOptions = {}): RecordingPlatform {
   const digests = new Map<number, Uint8Array>(Object.entries(o.digests ?? {}).map(([k, v]) => [Number(k), v]));
   const p: RecordingPlatform = {
     log: [], fetched: [], slotsTried: [], invoked: [], written: new Map(), digests,
-    identity: { vendorId: VENDOR, classId: CLASS, deviceId: fromHex('00000000000000000000000000000001') },
+    identity: o.identity ?? { vendorId: VENDOR, classId: CLASS, deviceId: fromHex('00000000000000000000000000000001') },
     clock: { now: () => 0, unixTime: () => o.unixTime },
     currentDigest: (c: ComponentRef) => digests.get(c.index),
     checkSlot(c: ComponentRef, slot: number) {
@@ -65,6 +68,7 @@ export function recordingPlatform(o: RecordingOptions = {}): RecordingPlatform {
     write(c: ComponentRef, content: Uint8Array) {
       p.log.push(`write ${c.index} ${toHex(content.subarray(0, 8))}`);
       p.written.set(c.index, content);
+      if (o.hash) digests.set(c.index, o.hash(content));
     },
     copy(dst: ComponentRef, src: ComponentRef) {
       p.log.push(`copy ${src.index}->${dst.index}`);
