@@ -136,6 +136,10 @@ export class SimDevice {
     const chunks: Uint8Array[] = [];
     readImage(openSlot(this.chip, summary.slotIndex), (c) => chunks.push(c));
     const image = Buffer.concat(chunks);
+    // what runs must be exactly what was verified: the bytes are hashed again as they are handed over
+    if (toHex(nobleCrypto.sha256().update(image).digest()) !== summary.imageDigest) {
+      throw new XsuitError('image-changed', 'the image changed between verification and invocation', Reason.operationFailed);
+    }
     let confirmed = false;
     let rejected = false;
     const run = await invokeImageInXs(image, {
