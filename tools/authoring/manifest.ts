@@ -43,25 +43,29 @@ function slotOption(slot: number, then: Params | undefined): Uint8Array {
 function sharedSequence(spec: ManifestSpec): Seq {
   const seq: Seq = [];
   spec.components.forEach((c, i) => {
-    selectComponent(seq, spec, i);
+    const part: Seq = [];
     const p: Params = new Map();
     if (c.vendor) p.set(P['vendor-id'], c.vendor);
     if (c.cls) p.set(P['class-id'], c.cls);
     if (c.image && !c.slots) imageParams(p, c.image);
     if (i === 0 && spec.useBefore !== undefined) p.set(P['use-before'], spec.useBefore);
     if (i === 0 && spec.requiresVersion) p.set(P.version, spec.requiresVersion);
-    if (p.size > 0) seq.push(C['directive-override-parameters'], p);
+    if (p.size > 0) part.push(C['directive-override-parameters'], p);
     if (c.slots && c.slots.some((s) => s.image)) {
-      seq.push(C['directive-try-each'], c.slots.map((s) => {
+      part.push(C['directive-try-each'], c.slots.map((s) => {
         const then: Params = new Map();
         if (s.image) imageParams(then, s.image);
         return slotOption(s.slot, then);
       }));
     }
-    if (c.vendor) seq.push(C['condition-vendor-identifier'], Policy.condition);
-    if (c.cls) seq.push(C['condition-class-identifier'], Policy.condition);
-    if (i === 0 && spec.requiresVersion) seq.push(C['condition-version'], Policy.condition);
-    if (i === 0 && spec.useBefore !== undefined) seq.push(C['condition-use-before'], Policy.condition);
+    if (c.vendor) part.push(C['condition-vendor-identifier'], Policy.condition);
+    if (c.cls) part.push(C['condition-class-identifier'], Policy.condition);
+    if (i === 0 && spec.requiresVersion) part.push(C['condition-version'], Policy.condition);
+    if (i === 0 && spec.useBefore !== undefined) part.push(C['condition-use-before'], Policy.condition);
+    // A component with nothing to set or check needs no set-component-index either.
+    if (part.length === 0) return;
+    selectComponent(seq, spec, i);
+    seq.push(...part);
   });
   return seq;
 }
