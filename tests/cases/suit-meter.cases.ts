@@ -6,6 +6,7 @@ import { equal, ok } from '../harness/check';
 import { authenticateEnvelope } from '../../modules/suit/index';
 import type { TrustAnchor } from '../../modules/trust/anchors';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { encode, type CborValue } from '../../modules/cbor/index';
 import { anchorFor, vector } from './vectors-support';
 import { buildEnvelope, ed25519Signer, simpleManifest } from './suit-build-support';
 import { DIGEST_A } from './suit-platform-support';
@@ -17,7 +18,7 @@ let ready: { es256: Uint8Array; k1: TrustAnchor; hmac: Uint8Array; k3: TrustAnch
 
 export default defineCases('SUIT verification cost', (add) => {
   add('setup: read example0, expAW and keys; sign an Ed25519 envelope like example 0', (env) => {
-    const shared = [20, new Map([[3, DIGEST_A], [14, 34768]]), 1, 15, 2, 15];
+    const shared: CborValue[] = [20, new Map<CborValue, CborValue>([[3, encode([-16, DIGEST_A])], [14, 34768]]), 1, 15, 2, 15];
     ready = {
       es256: vector(env, 'draft37/example0_signed.cbor'),
       k1: anchorFor(env, 'keys/draft_appendixB_p256_public.pem'),
