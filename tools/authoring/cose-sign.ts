@@ -129,7 +129,11 @@ export function signEnvelope(envelopeBytes: Uint8Array, keys: SigningKey[], role
     if ([...blocks, ...added].some((b) => blockMadeBy(b, key, digestBstr))) {
       refuse('sign-duplicate', `${key.name} has already signed this manifest`);
     }
-    added.push(authenticationBlock(key, digestBstr));
+    const block = authenticationBlock(key, digestBstr);
+    // Check our own signature before it leaves: a faulty signer (bad RNG, glitched
+    // hardware) must not ship a block that devices reject, or that leaks the key.
+    if (!blockMadeBy(block, key, digestBstr)) throw new XsuitError('sign-self-check', `${key.name}: the new signature does not verify; nothing written`);
+    added.push(block);
   }
   const newAuth = encode([digestBstr, ...blocks, ...added]);
   // Rebuild in the original member order; every other member's bytes stay as they were.
