@@ -2,7 +2,7 @@
 // keygen`, `create`, `sign`, run in-process): keys, firmware images that are small JS
 // programs, signed envelopes, and the provisioning blob a device gets at `device init`.
 // Written under build/fixtures/device/ (git-ignored) and regenerated when missing.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../tools/cli/main';
 import type { CliIO } from '../../tools/cli/command';
@@ -79,19 +79,37 @@ export function deviceFixtures(dir = join(REPO_ROOT, FIXTURE_DIR)): Promise<stri
   return p;
 }
 
+const DONE = 'done-1.json';
+
+/**
+ * Builds into a private directory and renames it into place, so jest workers that ask at
+ * the same time never see (or sign with) each other's half-written keys.
+ */
 async function build(dir: string): Promise<string> {
-  const done = join(dir, 'done-1.json');
-  if (existsSync(done)) return dir;
-  mkdirSync(dir, { recursive: true });
-  for (const k of ['release', 'stranger']) {
-    if (!existsSync(join(dir, `${k}.key.pem`))) await cli(['keygen', '--alg', 'ed25519', '--out', join(dir, k), '--force']);
+  if (existsSync(join(dir, DONE))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await buildInto(tmp);
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    if (existsSync(join(dir, DONE))) {
+      rmSync(tmp, { recursive: true, force: true });
+      return dir;
+    }
+    rmSync(dir, { recursive: true, force: true }); // a stale, unfinished directory
+    renameSync(tmp, dir);
   }
+  return dir;
+}
+
+async function buildInto(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for (const k of ['release', 'stranger']) await cli(['keygen', '--alg', 'ed25519', '--out', join(dir, k), '--force']);
   for (const [name, text] of IMAGES) writeFileSync(join(dir, name), text);
   const v2 = readFileSync(join(dir, 'v2.js'));
   v2[100] ^= 0x01; // one flipped bit: the payload no longer matches v2.suit
   writeFileSync(join(dir, 'v2-tampered.js'), v2);
   for (const e of ENVELOPES) await makeEnvelope(dir, e);
   writeFileSync(join(dir, 'provision.cbor'), provisioningFor([join(dir, 'release.pub.pem')]));
-  writeFileSync(done, JSON.stringify({ images: IMAGES.map((i) => i[0]), envelopes: ENVELOPES.map((e) => e.name) }));
-  return dir;
+  writeFileSync(join(dir, DONE), JSON.stringify({ images: IMAGES.map((i) => i[0]), envelopes: ENVELOPES.map((e) => e.name) }));
 }
