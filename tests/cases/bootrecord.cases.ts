@@ -1,7 +1,8 @@
 // The power-safe boot record: two copies, generation numbers, CRC.
 import { defineCases, type CaseEnv } from '../harness/device-case';
 import { bytesEqual, equal, ok } from '../harness/check';
-import { BootEvent, BootRecord, RECORD_BYTES, blankBootState, floorOf, withFloor, type BootState } from '../../modules/slots/boot-record';
+import { BootEvent, BootRecord, RECORD_BYTES, blankBootState, decodeBootState, encodeBootState, floorOf, withFloor, type BootState } from '../../modules/slots/boot-record';
+import { crc32 } from '../../modules/slots/crc32';
 import { SMALL_CHIP, SMALL_PARTITIONS, COMPONENT } from './slots-support';
 
 function fresh(env: CaseEnv) {
@@ -77,5 +78,27 @@ export default defineCases('boot record', (add) => {
     const f = withFloor({ ...s, floors: withFloor(s, COMPONENT, 7) }, COMPONENT, 3);
     equal(f[0].sequence, 7, 'floor kept');
     equal(f.length, 1, 'one entry per component');
+  });
+
+  add('a record with a valid CRC but impossible fields is not trusted', (env) => {
+    const bytes = encodeBootState(sample(1));
+    bytes[8] = 7; // active slot 7
+    new DataView(bytes.buffer).setUint32(RECORD_BYTES - 4, crc32(bytes, 0, RECORD_BYTES - 4), true);
+    equal(decodeBootState(bytes), undefined, 'active slot out of range');
+    const many = encodeBootState(sample(1));
+    many[15] = 200; // floor count
+    new DataView(many.buffer).setUint32(RECORD_BYTES - 4, crc32(many, 0, RECORD_BYTES - 4), true);
+    equal(decodeBootState(many), undefined, 'floor count out of range');
+    const { sim, record } = fresh(env);
+    record.save(sample(1));
+    sim.device.open('xsuit_boot').write(4096, bytes); // newer-looking copy, impossible content
+    equal(new BootRecord(sim.device.open('xsuit_boot')).load()!.active, 1, 'the valid copy wins');
+  });
+
+  add('crc32 is the IEEE/zlib CRC', () => {
+    const text = '123456789';
+    const b = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
+    equal(crc32(b), 0xcbf43926, 'check value');
   });
 });

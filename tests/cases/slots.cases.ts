@@ -4,6 +4,7 @@ import { bytesEqual, equal, ok, throwsCode } from '../harness/check';
 import { SlotWriter } from '../../modules/slots/slot-writer';
 import { hashImage, readEnvelope, slotHeader } from '../../modules/slots/slot-reader';
 import { SMALL_CHIP, SMALL_PARTITIONS, pattern } from './slots-support';
+import { RECORD_SIZE, encodeStagingRecord } from '../../modules/slots/slot-header';
 
 function fresh(env: CaseEnv) {
   const sim = env.newFlash({ partitionsCsv: SMALL_PARTITIONS, chipSize: SMALL_CHIP });
@@ -105,5 +106,15 @@ export default defineCases('A/B slots: SlotWriter and reader', (add) => {
       w.finish();
       bytesEqual(hashImage(flash, env.crypto), request.imageDigest, `cut ${cut}: image after resume`);
     }
+  });
+
+  add('a hostile staging record (valid CRC, absurd lengths) reads as an empty slot', (env) => {
+    const { flash } = fresh(env);
+    const record = encodeStagingRecord({ envelopeLength: 0x7fffffff, imageLength: 0xffffffff, imageDigest: new Uint8Array(32) });
+    equal(record.length, RECORD_SIZE, 'record size');
+    flash.write(0, record);
+    equal(slotHeader(flash).state, 'empty', 'lengths that cannot fit are not a slot');
+    equal(SlotWriter.resume(flash, env.crypto), undefined, 'nothing to resume');
+    throwsCode(() => readEnvelope(flash), 'slot-not-complete', 'reader');
   });
 });
