@@ -130,5 +130,8 @@ describe('sign refuses what it should not sign', () => {
     expect(role.code).toBe(2);
     expect(role.err).toMatch(/--role: expected author or operator/);
     expect((await xsuit('sign', '--help')).out).toMatch(/example:/);
+    const json = await xsuit('sign', 'e', '-o', 'b', '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.out)).toEqual({ ok: false, error: { code: 'usage', message: '-k/--key is required (a private key file)' } });
   });
 });

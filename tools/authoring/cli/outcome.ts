@@ -3,7 +3,7 @@
 // unreadable key or image) exit 2; a refusal (the manifest does not match its digest,
 // signing out of turn) exits 1.
 import { isXsuitError } from '../../../modules/errors/errors';
-import type { CliIO } from '../../cli/command';
+import { UsageError, type CliIO } from '../../cli/command';
 
 const INPUT_ERRORS = new Set([
   'description-invalid', 'key-invalid', 'key-exists', 'image-unreadable', 'envelope-invalid', 'report-invalid',
@@ -40,5 +40,18 @@ export async function finish(command: string, json: boolean, io: CliIO, body: ()
     if (json) io.out(JSON.stringify({ ok: false, error: { code, message } }));
     io.err(`xsuit ${command}: ${message}`);
     return isXsuitError(e) ? exitCodeFor(code) : 2;
+  }
+}
+
+/**
+ * With --json a script gets one JSON object even for a usage error; the CLI still prints
+ * the one-line message on stderr and exits 2.
+ */
+export async function withJsonUsage(args: string[], io: CliIO, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError && args.includes('--json')) io.out(JSON.stringify({ ok: false, error: { code: 'usage', message: e.message } }));
+    throw e;
   }
 }

@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { CliCommand, CliIO } from '../command';
 import { UsageError } from '../command';
 import { parseArgs, single, uintOption, type ParsedArgs } from '../../authoring/cli/args';
-import { finish } from '../../authoring/cli/outcome';
+import { finish, withJsonUsage } from '../../authoring/cli/outcome';
 import { progressBar } from '../../authoring/cli/progress';
 import { fieldError, type Json, type JsonObject } from '../../authoring/fields';
 import { parseDescription } from '../../authoring/description';
@@ -153,48 +153,50 @@ options:
 example:
   xsuit create --vendor example.com --class esp32-c3-devkit --seq 7 \\
     --image build/app.bin --uri coap://updates.example.com/app-7.bin -o app-7.suit`,
-  async run(args, io) {
-    const p = parseArgs(args, [
-      { name: 'description', short: 'd', value: true }, { name: 'out', short: 'o', value: true }, { name: 'json' },
-      { name: 'vendor', value: true }, { name: 'class', value: true }, { name: 'seq', value: true },
-      { name: 'image', value: true, repeat: true }, { name: 'uri', value: true, repeat: true },
-      { name: 'slot', value: true }, { name: 'version', value: true }, { name: 'requires-version', value: true },
-      { name: 'use-before', value: true }, { name: 'text', value: true }, { name: 'component-id', value: true },
-      { name: 'integrated' }, { name: 'no-invoke' },
-    ], 'create');
-    if (p.positional.length > 0) throw new UsageError(`unexpected argument '${p.positional[0]}'`);
-    const out = single(p, 'out');
-    if (!out) throw new UsageError('-o/--out is required (the envelope is binary)');
-    const descPath = single(p, 'description');
-    if (descPath !== undefined) {
-      const mixed = MANIFEST_FLAGS.find((f) => p.values.has(f) || p.switches.has(f));
-      if (mixed) throw new UsageError(`--${mixed} cannot be combined with --description (put it in the description)`);
-    }
-    const description = descPath === undefined ? descriptionFromFlags(p) : undefined;
-    return finish('create', p.switches.has('json'), io, async () => {
-      const json = description ?? readDescription(descPath!);
-      const baseDir = descPath === undefined ? process.cwd() : dirname(resolve(descPath));
-      const spec = await parseDescription(json, imageLoader(baseDir, io)).catch((e: unknown) => {
-        throw description ? flagError(e) : e;
+  run(args, io) {
+    return withJsonUsage(args, io, async () => {
+      const p = parseArgs(args, [
+        { name: 'description', short: 'd', value: true }, { name: 'out', short: 'o', value: true }, { name: 'json' },
+        { name: 'vendor', value: true }, { name: 'class', value: true }, { name: 'seq', value: true },
+        { name: 'image', value: true, repeat: true }, { name: 'uri', value: true, repeat: true },
+        { name: 'slot', value: true }, { name: 'version', value: true }, { name: 'requires-version', value: true },
+        { name: 'use-before', value: true }, { name: 'text', value: true }, { name: 'component-id', value: true },
+        { name: 'integrated' }, { name: 'no-invoke' },
+      ], 'create');
+      if (p.positional.length > 0) throw new UsageError(`unexpected argument '${p.positional[0]}'`);
+      const out = single(p, 'out');
+      if (!out) throw new UsageError('-o/--out is required (the envelope is binary)');
+      const descPath = single(p, 'description');
+      if (descPath !== undefined) {
+        const mixed = MANIFEST_FLAGS.find((f) => p.values.has(f) || p.switches.has(f));
+        if (mixed) throw new UsageError(`--${mixed} cannot be combined with --description (put it in the description)`);
+      }
+      const description = descPath === undefined ? descriptionFromFlags(p) : undefined;
+      return finish('create', p.switches.has('json'), io, async () => {
+        const json = description ?? readDescription(descPath!);
+        const baseDir = descPath === undefined ? process.cwd() : dirname(resolve(descPath));
+        const spec = await parseDescription(json, imageLoader(baseDir, io)).catch((e: unknown) => {
+          throw description ? flagError(e) : e;
+        });
+        const built = buildEnvelope(spec);
+        writeFileSync(out, built.envelope);
+        const first = spec.components[0];
+        const digestHex = Buffer.from(built.digest).toString('hex');
+        return {
+          json: {
+            out, size: built.envelope.length, manifestSize: built.manifest.length, manifestDigest: digestHex,
+            sequenceNumber: spec.sequenceNumber, components: spec.components.length,
+            vendorId: first.vendor ? formatUuid(first.vendor) : null, classId: first.cls ? formatUuid(first.cls) : null,
+            integrated: [...spec.integrated.keys()], severed: spec.severable,
+          },
+          text: [
+            `wrote ${out} (${built.envelope.length} bytes, unsigned; next: xsuit sign ${out} -k KEY -o SIGNED)`,
+            `  sequence ${spec.sequenceNumber}, ${spec.components.length} component${spec.components.length > 1 ? 's' : ''}, manifest digest ${digestHex}`,
+            ...(first.vendor ? [`  vendor ${formatUuid(first.vendor)}`] : []),
+            ...(first.cls ? [`  class  ${formatUuid(first.cls)}`] : []),
+          ],
+        };
       });
-      const built = buildEnvelope(spec);
-      writeFileSync(out, built.envelope);
-      const first = spec.components[0];
-      const digestHex = Buffer.from(built.digest).toString('hex');
-      return {
-        json: {
-          out, size: built.envelope.length, manifestSize: built.manifest.length, manifestDigest: digestHex,
-          sequenceNumber: spec.sequenceNumber, components: spec.components.length,
-          vendorId: first.vendor ? formatUuid(first.vendor) : null, classId: first.cls ? formatUuid(first.cls) : null,
-          integrated: [...spec.integrated.keys()], severed: spec.severable,
-        },
-        text: [
-          `wrote ${out} (${built.envelope.length} bytes, unsigned; next: xsuit sign ${out} -k KEY -o SIGNED)`,
-          `  sequence ${spec.sequenceNumber}, ${spec.components.length} component${spec.components.length > 1 ? 's' : ''}, manifest digest ${digestHex}`,
-          ...(first.vendor ? [`  vendor ${formatUuid(first.vendor)}`] : []),
-          ...(first.cls ? [`  class  ${formatUuid(first.cls)}`] : []),
-        ],
-      };
     });
   },
 };

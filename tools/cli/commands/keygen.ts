@@ -2,7 +2,7 @@
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 import { parseArgs, required } from '../../authoring/cli/args';
-import { finish } from '../../authoring/cli/outcome';
+import { finish, withJsonUsage } from '../../authoring/cli/outcome';
 import { KEY_ALGS, keyFiles, writeKeyFiles, type KeyAlg } from '../../authoring/keygen';
 
 const ALIASES: Record<string, KeyAlg> = {
@@ -29,23 +29,25 @@ options:
 example:
   xsuit keygen --alg ed25519 --out keys/release
   openssl pkey -in keys/release.key.pem -noout -text   # any PKCS#8 tool reads it`,
-  async run(args, io) {
-    const p = parseArgs(args, [
-      { name: 'alg', value: true }, { name: 'out', short: 'o', value: true },
-      { name: 'cose' }, { name: 'force' }, { name: 'json' },
-    ], 'keygen');
-    if (p.positional.length > 0) throw new UsageError(`unexpected argument '${p.positional[0]}'`);
-    const algText = required(p, 'alg', KEY_ALGS.join(', ')).toLowerCase();
-    const alg = ALIASES[algText];
-    if (!alg) throw new UsageError(`--alg: unsupported algorithm '${algText}' (use ${KEY_ALGS.join(', ')})`);
-    const base = required(p, 'out', 'file name prefix, e.g. --out keys/release');
-    return finish('keygen', p.switches.has('json'), io, async () => {
-      const files = keyFiles(alg, base, p.switches.has('cose'));
-      writeKeyFiles(files, p.switches.has('force'));
-      return {
-        json: { alg, files: files.map((f) => ({ path: f.path, private: f.secret })) },
-        text: files.map((f) => `wrote ${f.path}${f.secret ? ' (private, mode 0600: keep it secret)' : ' (public)'}`),
-      };
+  run(args, io) {
+    return withJsonUsage(args, io, async () => {
+      const p = parseArgs(args, [
+        { name: 'alg', value: true }, { name: 'out', short: 'o', value: true },
+        { name: 'cose' }, { name: 'force' }, { name: 'json' },
+      ], 'keygen');
+      if (p.positional.length > 0) throw new UsageError(`unexpected argument '${p.positional[0]}'`);
+      const algText = required(p, 'alg', KEY_ALGS.join(', ')).toLowerCase();
+      const alg = ALIASES[algText];
+      if (!alg) throw new UsageError(`--alg: unsupported algorithm '${algText}' (use ${KEY_ALGS.join(', ')})`);
+      const base = required(p, 'out', 'file name prefix, e.g. --out keys/release');
+      return finish('keygen', p.switches.has('json'), io, async () => {
+        const files = keyFiles(alg, base, p.switches.has('cose'));
+        writeKeyFiles(files, p.switches.has('force'));
+        return {
+          json: { alg, files: files.map((f) => ({ path: f.path, private: f.secret })) },
+          text: files.map((f) => `wrote ${f.path}${f.secret ? ' (private, mode 0600: keep it secret)' : ' (public)'}`),
+        };
+      });
     });
   },
 };

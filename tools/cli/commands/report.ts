@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 import { parseArgs } from '../../authoring/cli/args';
-import { finish } from '../../authoring/cli/outcome';
+import { finish, withJsonUsage } from '../../authoring/cli/outcome';
 import { decodeReport, reportJson, reportLines } from '../../authoring/report-decode';
 import { fromHex } from '../../../modules/bytes/hex';
 
@@ -26,17 +26,19 @@ options:
 example:
   xsuit report decode device-42.report.cbor
   mosquitto_sub -t 'xsuit/+/report' -C 1 > r.cbor && xsuit report decode r.cbor --json`,
-  async run(args, io) {
-    const p = parseArgs(args, [{ name: 'json' }, { name: 'hex' }], 'report');
-    const [sub, file, extra] = p.positional;
-    if (sub !== 'decode') throw new UsageError(sub ? `unknown subcommand '${sub}' (only: decode)` : 'missing subcommand (xsuit report decode FILE)');
-    if (!file) throw new UsageError('missing FILE (the report to decode)');
-    if (extra) throw new UsageError(`unexpected argument '${extra}'`);
-    return finish('report', p.switches.has('json'), io, async () => {
-      const data = readFileSync(file);
-      const bytes = p.switches.has('hex') ? fromHex(data.toString('latin1')) : new Uint8Array(data);
-      const decoded = decodeReport(bytes);
-      return { json: reportJson(decoded), text: reportLines(decoded) };
+  run(args, io) {
+    return withJsonUsage(args, io, async () => {
+      const p = parseArgs(args, [{ name: 'json' }, { name: 'hex' }], 'report');
+      const [sub, file, extra] = p.positional;
+      if (sub !== 'decode') throw new UsageError(sub ? `unknown subcommand '${sub}' (only: decode)` : 'missing subcommand (xsuit report decode FILE)');
+      if (!file) throw new UsageError('missing FILE (the report to decode)');
+      if (extra) throw new UsageError(`unexpected argument '${extra}'`);
+      return finish('report', p.switches.has('json'), io, async () => {
+        const data = readFileSync(file);
+        const bytes = p.switches.has('hex') ? fromHex(data.toString('latin1')) : new Uint8Array(data);
+        const decoded = decodeReport(bytes);
+        return { json: reportJson(decoded), text: reportLines(decoded) };
+      });
     });
   },
 };

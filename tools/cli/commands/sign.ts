@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 import { parseArgs, single } from '../../authoring/cli/args';
-import { finish } from '../../authoring/cli/outcome';
+import { finish, withJsonUsage } from '../../authoring/cli/outcome';
 import { loadSigningKey } from '../../authoring/signing-keys';
 import { signEnvelope, type Role } from '../../authoring/cose-sign';
 
@@ -31,36 +31,38 @@ options:
 example:
   xsuit sign app-7.suit -k keys/release.key.pem -o app-7.signed.suit
   xsuit sign app-7.signed.suit -k keys/ops.key.pem --role operator -o app-7.final.suit`,
-  async run(args, io) {
-    const p = parseArgs(args, [
-      { name: 'key', short: 'k', value: true, repeat: true }, { name: 'role', value: true },
-      { name: 'out', short: 'o', value: true }, { name: 'json' },
-    ], 'sign');
-    if (p.positional.length !== 1) throw new UsageError(p.positional.length === 0 ? 'missing ENVELOPE (the file to sign)' : `unexpected argument '${p.positional[1]}'`);
-    const keys = p.values.get('key') ?? [];
-    if (keys.length === 0) throw new UsageError('-k/--key is required (a private key file)');
-    const out = single(p, 'out');
-    if (!out) throw new UsageError('-o/--out is required');
-    const roleText = single(p, 'role');
-    if (roleText !== undefined && roleText !== 'author' && roleText !== 'operator') {
-      throw new UsageError(`--role: expected author or operator, got '${roleText}'`);
-    }
-    const input = p.positional[0];
-    return finish('sign', p.switches.has('json'), io, async () => {
-      const signingKeys = keys.map(loadSigningKey);
-      const result = signEnvelope(new Uint8Array(readFileSync(input)), signingKeys, roleText as Role | undefined);
-      writeFileSync(out, result.envelope);
-      return {
-        json: {
-          out, size: result.envelope.length, role: result.role, blocksBefore: result.before, blocks: result.after,
-          manifestDigest: Buffer.from(result.digest).toString('hex'),
-          signers: signingKeys.map((k) => ({ key: k.name, alg: k.alg })),
-        },
-        text: [
-          ...signingKeys.map((k) => `signed as ${result.role} with ${k.name}: ${ALG_NAMES[k.kind]}`),
-          `wrote ${out} (${result.envelope.length} bytes, ${result.after} authentication block${result.after > 1 ? 's' : ''})`,
-        ],
-      };
+  run(args, io) {
+    return withJsonUsage(args, io, async () => {
+      const p = parseArgs(args, [
+        { name: 'key', short: 'k', value: true, repeat: true }, { name: 'role', value: true },
+        { name: 'out', short: 'o', value: true }, { name: 'json' },
+      ], 'sign');
+      if (p.positional.length !== 1) throw new UsageError(p.positional.length === 0 ? 'missing ENVELOPE (the file to sign)' : `unexpected argument '${p.positional[1]}'`);
+      const keys = p.values.get('key') ?? [];
+      if (keys.length === 0) throw new UsageError('-k/--key is required (a private key file)');
+      const out = single(p, 'out');
+      if (!out) throw new UsageError('-o/--out is required');
+      const roleText = single(p, 'role');
+      if (roleText !== undefined && roleText !== 'author' && roleText !== 'operator') {
+        throw new UsageError(`--role: expected author or operator, got '${roleText}'`);
+      }
+      const input = p.positional[0];
+      return finish('sign', p.switches.has('json'), io, async () => {
+        const signingKeys = keys.map(loadSigningKey);
+        const result = signEnvelope(new Uint8Array(readFileSync(input)), signingKeys, roleText as Role | undefined);
+        writeFileSync(out, result.envelope);
+        return {
+          json: {
+            out, size: result.envelope.length, role: result.role, blocksBefore: result.before, blocks: result.after,
+            manifestDigest: Buffer.from(result.digest).toString('hex'),
+            signers: signingKeys.map((k) => ({ key: k.name, alg: k.alg })),
+          },
+          text: [
+            ...signingKeys.map((k) => `signed as ${result.role} with ${k.name}: ${ALG_NAMES[k.kind]}`),
+            `wrote ${out} (${result.envelope.length} bytes, ${result.after} authentication block${result.after > 1 ? 's' : ''})`,
+          ],
+        };
+      });
     });
   },
 };
