@@ -65,3 +65,14 @@ test('an untagged envelope stays untagged when signed', async () => {
   expect(envelope(out).tagged).toBe(false);
   expect((await xsuit('verify', out, '--key', K1_PUBLIC)).code).toBe(0);
 });
+
+test('--fully-specified labels ESP256 (-9) and Ed25519 (-19), as libcsuit\'s vectors do; verify in XS accepts both', async () => {
+  const ed = join(dir, 'fs-ed');
+  expect((await xsuit('keygen', '--alg', 'ed25519', '--out', ed)).code).toBe(0);
+  const out = join(dir, 'fs.signed');
+  const s = await xsuit('sign', join(VECTORS, 'draft37/example0_unsigned.cbor'), '-k', K1_PRIVATE, '-k', `${ed}.key.pem`, '--fully-specified', '-o', out, '--json');
+  expect(JSON.parse(s.out).signers.map((x: { alg: number }) => x.alg)).toEqual([-9, -19]);
+  const v = await xsuit('verify', out, '--key', K1_PUBLIC, '--key', `${ed}.pub.pem`, '--threshold', '2', '--engine', 'xs', '--json');
+  expect(v.code).toBe(0);
+  expect(JSON.parse(v.out).signers.map((x: { alg: string }) => x.alg)).toEqual(['ESP256', 'Ed25519']);
+});

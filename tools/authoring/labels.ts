@@ -85,7 +85,7 @@ export const COMPONENT_TEXT_KEYS: Record<string, number> = {
 export const Policy = { condition: 15, action: 2, slotCheck: 5 } as const;
 
 /** COSE algorithm and SUIT digest identifiers. */
-export const Alg = { sha256: -16, es256: -7, edDSA: -8, hmac256: 5 } as const;
+export const Alg = { sha256: -16, es256: -7, esp256: -9, edDSA: -8, ed25519: -19, hmac256: 5 } as const;
 
 /** Looks a command up by its full name or without its condition-/directive- prefix. */
 export function commandNumber(name: string): number | undefined {

@@ -11,8 +11,8 @@ import { XsuitError } from '../../modules/errors/errors';
 import { Alg } from './labels';
 
 export type SigningKey =
-  | { kind: 'es256'; name: string; alg: typeof Alg.es256; key: KeyObject }
-  | { kind: 'ed25519'; name: string; alg: typeof Alg.edDSA; key: KeyObject }
+  | { kind: 'es256'; name: string; alg: typeof Alg.es256 | typeof Alg.esp256; key: KeyObject }
+  | { kind: 'ed25519'; name: string; alg: typeof Alg.edDSA | typeof Alg.ed25519; key: KeyObject }
   | { kind: 'hmac256'; name: string; alg: typeof Alg.hmac256; secret: Uint8Array };
 
 function keyError(name: string, message: string): never {
@@ -106,4 +106,15 @@ export function loadSigningKey(spec: string): SigningKey {
   // Hex text that is no COSE_Key is the remaining format xsuit writes: an HMAC secret.
   if (isHex) return hmacSecret(data, name);
   return keyError(name, 'not a key file xsuit knows (PEM private key, COSE_Key, or hex HMAC secret; use hmac:FILE for a raw secret)');
+}
+
+/**
+ * The fully-specified COSE algorithm identifiers (draft-ietf-jose-fully-specified-algorithms): ESP256 (-9) instead of
+ * ES256 (-7) and Ed25519 (-19) instead of EdDSA (-8). Same signatures, newer labels
+ * that say the curve, as libcsuit's vectors use.
+ */
+export function fullySpecified(key: SigningKey): SigningKey {
+  if (key.kind === 'es256') return { ...key, alg: Alg.esp256 };
+  if (key.kind === 'ed25519') return { ...key, alg: Alg.ed25519 };
+  return key;
 }

@@ -4,10 +4,12 @@ import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 import { parseArgs, single } from '../../authoring/cli/args';
 import { finish, withJsonUsage } from '../../authoring/cli/outcome';
-import { loadSigningKey } from '../../authoring/signing-keys';
+import { fullySpecified, loadSigningKey } from '../../authoring/signing-keys';
 import { signEnvelope, type Role } from '../../authoring/cose-sign';
 
-const ALG_NAMES: Record<string, string> = { es256: 'ES256 (COSE_Sign1)', ed25519: 'EdDSA (COSE_Sign1)', hmac256: 'HMAC-256 (COSE_Mac0)' };
+const ALG_NAMES: Record<number, string> = {
+  [-7]: 'ES256 (COSE_Sign1)', [-9]: 'ESP256 (COSE_Sign1)', [-8]: 'EdDSA (COSE_Sign1)', [-19]: 'Ed25519 (COSE_Sign1)', 5: 'HMAC-256 (COSE_Mac0)',
+};
 
 export const command: CliCommand = {
   name: 'sign',
@@ -26,6 +28,8 @@ options:
   --role author|operator    author: the envelope must be unsigned; operator: it must
                             already carry a signature (default: whichever applies)
   -o, --out FILE            where to write the signed envelope (may equal ENVELOPE)
+  --fully-specified         label signatures ESP256 (-9) / Ed25519 (-19) instead of
+                            ES256 (-7) / EdDSA (-8) (draft-ietf-jose-fully-specified-algorithms)
   --json                    print one JSON object
 
 example:
@@ -35,7 +39,7 @@ example:
     return withJsonUsage(args, io, async () => {
       const p = parseArgs(args, [
         { name: 'key', short: 'k', value: true, repeat: true }, { name: 'role', value: true },
-        { name: 'out', short: 'o', value: true }, { name: 'json' },
+        { name: 'out', short: 'o', value: true }, { name: 'json' }, { name: 'fully-specified' },
       ], 'sign');
       if (p.positional.length !== 1) throw new UsageError(p.positional.length === 0 ? 'missing ENVELOPE (the file to sign)' : `unexpected argument '${p.positional[1]}'`);
       const keys = p.values.get('key') ?? [];
@@ -48,7 +52,8 @@ example:
       }
       const input = p.positional[0];
       return finish('sign', p.switches.has('json'), io, async () => {
-        const signingKeys = keys.map(loadSigningKey);
+        const loaded = keys.map(loadSigningKey);
+        const signingKeys = p.switches.has('fully-specified') ? loaded.map(fullySpecified) : loaded;
         const result = signEnvelope(new Uint8Array(readFileSync(input)), signingKeys, roleText as Role | undefined);
         writeFileSync(out, result.envelope);
         return {
@@ -58,7 +63,7 @@ example:
             signers: signingKeys.map((k) => ({ key: k.name, alg: k.alg })),
           },
           text: [
-            ...signingKeys.map((k) => `signed as ${result.role} with ${k.name}: ${ALG_NAMES[k.kind]}`),
+            ...signingKeys.map((k) => `signed as ${result.role} with ${k.name}: ${ALG_NAMES[k.alg]}`),
             `wrote ${out} (${result.envelope.length} bytes, ${result.after} authentication block${result.after > 1 ? 's' : ''})`,
           ],
         };
