@@ -153,5 +153,5 @@ test('device sweep --json prints cutPoints, chains and violations', async () => 
   const r = await xsuit('device', 'sweep', '--chains', '20', '--seeds-per-point', '1', '--json');
   expect(r.code).toBe(0);
   expect(r.json).toMatchObject({ ok: true, chains: 20, violations: 0 });
-  expect(r.json.cutPoints).toBe(r.json.operations.update + r.json.operations.revert);
+  expect(r.json.cutPoints).toBe(r.json.operations.update + r.json.operations.revert + r.json.operations.reject);
 }, 120_000);

@@ -1,7 +1,8 @@
 // The power-cut sweep's model of a device: a chip in RAM (pure NOR simulation, so it runs
 // the same in Node and in XS), and the firmware behaviour after each power-on: the loader
 // boots, then the running image acts (v1's agent stages the offered update, a healthy
-// v2 confirms, a sick v2 never does). Not linked into firmware: a verification tool.
+// v2 confirms, a sick v2 never does, a failing v2 calls reject()). Not linked into
+// firmware: a verification tool.
 import { isXsuitError } from '../../modules/errors/errors';
 import type { Crypto, FlashDevice } from '../../hosts/hal';
 import { MemoryStore, NorChip } from '../../hosts/common/nor-flash';
@@ -28,16 +29,17 @@ export interface Release {
   envelope: Uint8Array;
   payload: Uint8Array;
   /** how the image behaves once running on trial */
-  behaviour: 'confirm' | 'sick';
+  behaviour: 'confirm' | 'sick' | 'reject';
 }
 
 export interface SweepInputs {
   provisioning: Uint8Array;
   /** the confirmed image the device starts with */
   base: Release;
-  /** the update offered in the update cycle (confirms) and in the revert cycle (never confirms) */
+  /** the update offered in the update cycle (confirms), the revert cycle (never confirms) and the reject cycle */
   good: Release;
   sick: Release;
+  rejecting: Release;
   crypto: Crypto;
 }
 
@@ -73,7 +75,7 @@ export class DeviceModel {
   constructor(readonly inputs: SweepInputs) {
     this.prov = decodeProvisioning(inputs.provisioning);
     this.options = { policy: this.prov.trust, identity: this.prov.identity, crypto: inputs.crypto };
-    for (const r of [inputs.base, inputs.good, inputs.sick]) this.digests.set(r.name, inputs.crypto.sha256().update(r.payload).digest());
+    for (const r of [inputs.base, inputs.good, inputs.sick, inputs.rejecting]) this.digests.set(r.name, inputs.crypto.sha256().update(r.payload).digest());
   }
 
   loader(device: FlashDevice): Loader {
@@ -102,7 +104,7 @@ export class DeviceModel {
     const hash = this.inputs.crypto.sha256();
     readImage(flash, (chunk) => hash.update(chunk), h);
     const digest = hash.digest();
-    for (const r of [this.inputs.base, this.inputs.good, this.inputs.sick]) {
+    for (const r of [this.inputs.base, this.inputs.good, this.inputs.sick, this.inputs.rejecting]) {
       if (bytesEqual(envelope, r.envelope) && bytesEqual(digest, this.digests.get(r.name)!)) return r;
     }
     return undefined;
@@ -117,6 +119,10 @@ export class DeviceModel {
       if (d.trial && running.behaviour === 'confirm') {
         await loader.confirm();
         log.confirmed = true;
+        return 'restart';
+      }
+      if (d.trial && running.behaviour === 'reject') {
+        loader.reject();
         return 'restart';
       }
       return d.trial ? 'restart' : 'idle'; // a sick image on trial gets rebooted by its watchdog

@@ -1,5 +1,6 @@
-// The power-cut sweep: run an update cycle (stage, switch, trial boot, confirm) and a
-// revert cycle (stage, switch, trial boots that never confirm, revert) once to count
+// The power-cut sweep: run an update cycle (stage, switch, trial boot, confirm), a
+// revert cycle (stage, switch, trial boots that never confirm, revert) and a reject
+// cycle (stage, switch, trial boot, the image rejects itself) once to count
 // their flash operations; then cut power at every operation index (the cut operation is
 // left partly done, seeded), power on again and let the device carry on; then seeded
 // random chains of several cuts. After every power-on the oracle checks the invariants
@@ -9,7 +10,8 @@ import type { BootState } from '../../modules/slots/boot-record';
 import { bytesEqual } from '../../modules/bytes/compare';
 import { DeviceModel, SweepChip, powerCut, type Release, type SweepInputs } from './device-model';
 
-export type Cycle = 'update' | 'revert';
+export type Cycle = 'update' | 'revert' | 'reject';
+const CYCLES: Cycle[] = ['update', 'revert', 'reject'];
 
 export interface CycleRun {
   violations: string[];
@@ -39,7 +41,7 @@ export interface SweepReport {
   chains: number;
   violations: number;
   details: string[];
-  operations: { update: number; revert: number };
+  operations: Record<Cycle, number>;
   powerOns: number;
   metrics: {
     imageBytes: number;
@@ -63,7 +65,7 @@ function floorValue(state: BootState): number {
  */
 export async function runCycle(model: DeviceModel, baseline: Uint8Array, cycle: Cycle, cuts: Array<{ at: number; seed: number }>): Promise<CycleRun> {
   const chip = new SweepChip(baseline);
-  const offer: Release = cycle === 'update' ? model.inputs.good : model.inputs.sick;
+  const offer: Release = cycle === 'update' ? model.inputs.good : cycle === 'revert' ? model.inputs.sick : model.inputs.rejecting;
   const base = model.inputs.base;
   const run: CycleRun = { violations: [], mutations: 0, bytesWritten: 0, bytesErased: 0, powerOns: 0, cutsFired: 0, bootWrites: [] };
   const label = `${cycle} cuts=[${cuts.map((c) => `${c.at}/${c.seed}`).join(',')}]`;
@@ -94,7 +96,7 @@ export async function runCycle(model: DeviceModel, baseline: Uint8Array, cycle: 
       const running = model.identify(dev, d);
       if (!running) { fail(`slot ${d.slot} runs an image that is not an authorised release`); break; }
       if (log.confirmed && (running !== offer || d.trial)) fail(`confirmed ${offer.name} lost: running ${running.name}${d.trial ? ' on trial' : ''}`);
-      if (running.behaviour === 'sick' && !d.trial) fail(`${running.name} runs as confirmed though it never confirmed`);
+      if (running.behaviour !== 'confirm' && !d.trial) fail(`${running.name} runs as confirmed though it never confirmed`);
       // invariant 3: the floor never decreases and rises only on confirm
       const floor = floorValue(after);
       if (floor < floorSeen) fail(`floor decreased ${floorSeen} -> ${floor}`);
@@ -110,8 +112,8 @@ export async function runCycle(model: DeviceModel, baseline: Uint8Array, cycle: 
         if (cycle === 'update' && !(running === offer && !d.trial && floorValue(state) === d.verified.sequence)) {
           fail(`update cycle ended with ${running.name}${d.trial ? ' on trial' : ''}, floor ${floorValue(state)}`);
         }
-        if (cycle === 'revert' && !(running === base && !d.trial && floorValue(state) === floorValue(model.baseState!))) {
-          fail(`revert cycle ended with ${running.name}${d.trial ? ' on trial' : ''}, floor ${floorValue(state)}`);
+        if (cycle !== 'update' && !(running === base && !d.trial && floorValue(state) === floorValue(model.baseState!))) {
+          fail(`${cycle} cycle ended with ${running.name}${d.trial ? ' on trial' : ''}, floor ${floorValue(state)}`);
         }
       }
     } catch (e) {
@@ -142,14 +144,13 @@ export async function runSweep(inputs: SweepInputs, options: SweepOptions = {}):
     powerOns += r.powerOns;
     for (const v of r.violations) if (details.length < keep) details.push(v);
   };
-  const clean: Record<Cycle, CycleRun> = {
-    update: await runCycle(model, baseline, 'update', []),
-    revert: await runCycle(model, baseline, 'revert', []),
-  };
-  note(clean.update);
-  note(clean.revert);
+  const clean = {} as Record<Cycle, CycleRun>;
+  for (const cycle of CYCLES) {
+    clean[cycle] = await runCycle(model, baseline, cycle, []);
+    note(clean[cycle]);
+  }
   let cutPoints = 0;
-  for (const cycle of ['update', 'revert'] as Cycle[]) {
+  for (const cycle of CYCLES) {
     for (let at = 1; at <= clean[cycle].mutations; at += stride) {
       for (let s = 1; s <= seeds; s++) {
         const r = await runCycle(model, baseline, cycle, [{ at, seed: at * 131 + s }]);
@@ -162,7 +163,7 @@ export async function runSweep(inputs: SweepInputs, options: SweepOptions = {}):
   const rng = new SeededRandom(options.chainSeed ?? 0x5eed);
   const chains = options.chains ?? 1000;
   for (let i = 0; i < chains; i++) {
-    const cycle: Cycle = rng.below(2) === 0 ? 'update' : 'revert';
+    const cycle = CYCLES[rng.below(CYCLES.length)];
     const count = 2 + rng.below(3);
     const cuts = [];
     for (let k = 0; k < count; k++) cuts.push({ at: 1 + rng.below(clean[cycle].mutations), seed: rng.nextU32() });
@@ -172,7 +173,7 @@ export async function runSweep(inputs: SweepInputs, options: SweepOptions = {}):
   const bootWrites = clean.update.bootWrites;
   return {
     cutPoints, chains, violations, details,
-    operations: { update: clean.update.mutations, revert: clean.revert.mutations },
+    operations: { update: clean.update.mutations, revert: clean.revert.mutations, reject: clean.reject.mutations },
     powerOns,
     metrics: {
       imageBytes: image,

@@ -17,6 +17,7 @@ export async function sweepInputsFrom(dir: string): Promise<SweepInputs> {
     base: { name: 'v1', envelope: f('v1.suit'), payload: f('v1.js'), behaviour: 'confirm' },
     good: { name: 'v2', envelope: f('v2.suit'), payload: f('v2.js'), behaviour: 'confirm' },
     sick: { name: 'v2-sick', envelope: f('v2-sick.suit'), payload: f('v2-sick.js'), behaviour: 'sick' },
+    rejecting: { name: 'v2-rejects', envelope: f('v2-rejects.suit'), payload: f('v2-rejects.js'), behaviour: 'reject' },
   };
 }
 
