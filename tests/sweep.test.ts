@@ -8,10 +8,11 @@ import { sweepInputs } from './cases/sweep.cases';
 test('power cut at every flash operation and 1000 random chains: 0 violations', async () => {
   await deviceFixtures();
   const r = await runSweep(sweepInputs(nodeCaseEnv), { seedsPerPoint: 2, chains: 1000 });
-  process.stdout.write(`sweep: ${r.cutPoints} cut points (ops: update ${r.operations.update}, revert ${r.operations.revert}, reject ${r.operations.reject}), ${r.chains} chains, ${r.powerOns} power-ons, ${r.violations} violations\n`);
+  process.stdout.write(`sweep: ${r.cutPoints} cut points (${r.operationsCut} operations x ${r.seedsPerPoint} seeds) (ops: update ${r.operations.update}, revert ${r.operations.revert}, reject ${r.operations.reject}), ${r.chains} chains (${r.chainCutsFired} cuts fired), ${r.powerOns} power-ons, ${r.violations} violations\n`);
   expect(r.details).toEqual([]);
   expect(r.violations).toBe(0);
   expect(r.cutPoints).toBe(2 * (r.operations.update + r.operations.revert + r.operations.reject));
   expect(r.chains).toBe(1000);
+  expect(r.chainCutsFired).toBeGreaterThan(2000);
   expect(r.metrics.bootRecordWritesPerBoot).toEqual({ confirmed: 0, trial: 1 });
 }, 180_000);

@@ -37,8 +37,14 @@ export interface SweepOptions {
 }
 
 export interface SweepReport {
+  /** runs with one cut: (operation index, partial-write seed) pairs */
   cutPoints: number;
+  /** distinct flash-operation indices cut, over the three cycles */
+  operationsCut: number;
+  seedsPerPoint: number;
   chains: number;
+  /** cuts that actually happened in the chains (a late cut may fall after the cycle ended) */
+  chainCutsFired: number;
   violations: number;
   details: string[];
   operations: Record<Cycle, number>;
@@ -150,8 +156,11 @@ export async function runSweep(inputs: SweepInputs, options: SweepOptions = {}):
     note(clean[cycle]);
   }
   let cutPoints = 0;
+  let operationsCut = 0;
+  let chainCutsFired = 0;
   for (const cycle of CYCLES) {
     for (let at = 1; at <= clean[cycle].mutations; at += stride) {
+      operationsCut++;
       for (let s = 1; s <= seeds; s++) {
         const r = await runCycle(model, baseline, cycle, [{ at, seed: at * 131 + s }]);
         if (r.cutsFired !== 1) r.violations.push(`${cycle} cut ${at}: the cut did not happen`);
@@ -166,13 +175,16 @@ export async function runSweep(inputs: SweepInputs, options: SweepOptions = {}):
     const cycle = CYCLES[rng.below(CYCLES.length)];
     const count = 2 + rng.below(3);
     const cuts = [];
-    for (let k = 0; k < count; k++) cuts.push({ at: 1 + rng.below(clean[cycle].mutations), seed: rng.nextU32() });
-    note(await runCycle(model, baseline, cycle, cuts));
+    // later cuts land sooner: after a reboot less of the cycle is left to run
+    for (let k = 0; k < count; k++) cuts.push({ at: 1 + rng.below(Math.max(1, Math.ceil(clean[cycle].mutations / (k + 1)))), seed: rng.nextU32() });
+    const r = await runCycle(model, baseline, cycle, cuts);
+    chainCutsFired += r.cutsFired;
+    note(r);
   }
   const image = inputs.good.payload.length;
   const bootWrites = clean.update.bootWrites;
   return {
-    cutPoints, chains, violations, details,
+    cutPoints, operationsCut, seedsPerPoint: seeds, chains, chainCutsFired, violations, details,
     operations: { update: clean.update.mutations, revert: clean.revert.mutations, reject: clean.reject.mutations },
     powerOns,
     metrics: {

@@ -158,7 +158,7 @@ async function run(sub: string, args: string[], io: CliIO): Promise<number> {
       const r = await sweepWithFreshFixtures({ chains: uintOption(p, 'chains') ?? 1000, chainSeed: uintOption(p, 'seed'), seedsPerPoint: uintOption(p, 'seeds-per-point') ?? 2 });
       if (p.switches.has('json')) io.out(JSON.stringify({ ok: r.violations === 0, ...r }));
       else {
-        io.out(`power-cut sweep: ${r.cutPoints} cut points (update cycle ${r.operations.update} ops, revert ${r.operations.revert}, reject ${r.operations.reject}), ${r.chains} chains, ${r.powerOns} power-ons`);
+        io.out(`power-cut sweep: ${r.cutPoints} cut points = ${r.operationsCut} flash operations x ${r.seedsPerPoint} partial-write seeds (update cycle ${r.operations.update} ops, revert ${r.operations.revert}, reject ${r.operations.reject}), ${r.chains} chains (${r.chainCutsFired} cuts), ${r.powerOns} power-ons`);
         io.out(`violations: ${r.violations}`);
         for (const v of r.details) io.out(`  ${v}`);
       }
