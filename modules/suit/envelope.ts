@@ -10,6 +10,7 @@ import type { Role, TrustAnchor, TrustPolicy } from '../trust/anchors';
 import type { Crypto } from '../../hosts/hal';
 import { DIGEST_ALG_SHA256, ENVELOPE_TAG, Env, Man, SEVERABLE } from './constants';
 import { malformed, parseDigest, parseManifest, type SuitDigest, type SuitManifest } from './manifest';
+import { parseSequence } from './sequence';
 
 export interface SignerInfo {
   name: string;
@@ -106,6 +107,17 @@ function checkMembers(o: Outer, m: SuitManifest): void {
   }
 }
 
+/**
+ * A manifest with a command this processor does not implement is rejected as a whole,
+ * at authentication time, before any of its sequences could run.
+ */
+function checkCommands(m: SuitManifest): void {
+  if (m.shared) parseSequence(m.shared);
+  for (const [key, encoded] of m.sections) {
+    if (key !== Man.text && key !== Man.coswid) parseSequence(encoded);
+  }
+}
+
 function integrated(o: Outer): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   for (const [k, v] of o.envelope) {
@@ -147,6 +159,7 @@ export function authenticateEnvelope(bytes: Uint8Array, policy: TrustPolicy, cry
   const manifest = parseManifest(o.manifestBytes);
   checkMembers(o, manifest);
   const severable = resolveSeverable(crypto, o, manifest, true);
+  checkCommands(manifest);
   return {
     tagged: o.tagged, bytes, envelope: o.envelope, manifestBytes: o.manifestBytes,
     manifestDigest: digest.bytes, manifest, sequence: manifest.sequence, signers: [...counted.values()],

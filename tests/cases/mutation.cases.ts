@@ -115,35 +115,34 @@ export default defineCases('SUIT mutation sweeps and bombs', (add) => {
   const SECRET = new Uint8Array(32).fill(3);
   const anchors = () => ({ anchors: [{ name: 'ed', role: 'author' as const, type: 'ed25519' as const, key: ed25519.getPublicKey(SECRET) }] });
 
-  add('signed bombs: deeply nested try-each and run-sequence are refused before running', async (env) => {
+  add('signed bombs: deeply nested try-each and run-sequence are refused at authentication', (env) => {
     let seq: CborValue[] = [23, 2];
     for (let i = 0; i < 40; i++) seq = [15, [encode(seq), null]];
-    const auth = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, seq]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
-    const pf = recordingPlatform({});
-    const r = await runProcedure(auth, 'invoke-only', pf);
-    ok(!r.ok && r.error?.code === 'suit-malformed', `nested try-each: ${r.error?.code}`);
-    ok(pf.invoked.length === 0, 'nothing invoked');
+    const e = throwsCode(() => authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, seq]]), [ed25519Signer(SECRET)]), anchors(), env.crypto), 'suit-malformed', 'nested try-each');
+    ok(e.reason === 1, 'cbor-parse reason');
     let rs: CborValue[] = [23, 2];
     for (let i = 0; i < 40; i++) rs = [32, encode(rs)];
-    const auth2 = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, rs]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
-    const r2 = await runProcedure(auth2, 'invoke-only', pf);
-    ok(!r2.ok && r2.error?.code === 'suit-malformed', `nested run-sequence: ${r2.error?.code}`);
+    throwsCode(() => authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, rs]]), [ed25519Signer(SECRET)]), anchors(), env.crypto), 'suit-malformed', 'nested run-sequence');
   });
 
-  add('signed bombs: huge command lists and component lists hit the item limit; unknown commands reject before effects', async (env) => {
+  add('signed bombs: huge command and component lists hit the item limit; an unknown command rejects the manifest', async (env) => {
     const many: CborValue[] = [];
     for (let i = 0; i < 20000; i++) many.push(23, 2);
-    const auth = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, many]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
-    const pf = recordingPlatform({});
-    const r = await runProcedure(auth, 'invoke-only', pf);
-    ok(!r.ok && r.error?.code === 'cbor-too-many-items', `long sequence: ${r.error?.code}`);
-    ok(pf.invoked.length === 0, 'nothing invoked');
+    throwsCode(() => authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, many]]), [ed25519Signer(SECRET)]), anchors(), env.crypto), 'cbor-too-many-items', 'long sequence');
     const comps: CborValue[] = [];
     for (let i = 0; i < 9000; i++) comps.push([new Uint8Array([i & 255])]);
     throwsCode(() => authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, [23, 2]]], undefined, comps), [ed25519Signer(SECRET)]), anchors(), env.crypto), 'cbor-too-many-items');
-    const unknown = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, [23, 2, 99, 0]]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
-    const r3 = await runProcedure(unknown, 'invoke-only', pf);
-    ok(!r3.ok && r3.reason === 5 && r3.error?.code === 'suit-command-unsupported', `unknown command: ${r3.error?.code}`);
+    for (const sections of [[[9, [23, 2, 99, 0]]], [[20, [15, [encode([23, 2]), encode([98, 0])]]]], [[7, [32, encode([1, 15, 97, 15])]]]] as [number, CborValue[]][][]) {
+      const e = throwsCode(() => authenticateEnvelope(buildEnvelope(simpleManifest(1, sections), [ed25519Signer(SECRET)]), anchors(), env.crypto), 'suit-command-unsupported');
+      ok(e.reason === 5, 'command-unsupported reason');
+    }
+    // the interpreter checks again on its own (defence in depth): a sequence with an
+    // unknown command never starts, so the invoke before it does not happen
+    const auth = authenticateEnvelope(buildEnvelope(simpleManifest(1, [[9, [23, 2]]]), [ed25519Signer(SECRET)]), anchors(), env.crypto);
+    auth.manifest.sections.set(9, encode([23, 2, 99, 0]));
+    const pf = recordingPlatform({});
+    const r = await runProcedure(auth, 'invoke-only', pf);
+    ok(!r.ok && r.reason === 5, `unknown command at run time: ${r.error?.code}`);
     ok(pf.invoked.length === 0, 'the invoke before the unknown command did not run');
   });
 
