@@ -173,4 +173,20 @@ export default defineCases('SUIT interpreter semantics', (add) => {
     deepEqual([res.get(5), res.get(7)], [3, Reason.conditionFailed], 'failed command and reason');
     ok(Array.isArray(res.get(6)), 'failure record');
   });
+
+  add('set-parameters keeps values already set; image-not-match and is-dependency', async (env) => {
+    const pf = recordingPlatform({ digests: { 0: DIGEST_A } });
+    const digestB = encode([-16, new Uint8Array(32)]);
+    const auth = signed(env, [[9, [
+      20, params([[23, new Uint8Array([1])]]), 19, params([[23, new Uint8Array([2])], [3, digestB]]),
+      25, 0, 23, 0,
+    ]]]);
+    const r = await runProcedure(auth, 'invoke-only', pf);
+    ok(r.ok, r.error?.message ?? '');
+    deepEqual(pf.log, ['invoke 0 01'], 'override value kept, set-parameters filled only image-digest');
+    const same = signed(env, [[9, [20, params([[3, encode([-16, DIGEST_A])]]), 25, 0, 23, 0]]]);
+    equal((await runProcedure(same, 'invoke-only', pf)).reason, Reason.conditionFailed, 'image-not-match with the same digest');
+    const notDep = signed(env, [[9, [8, 0, 23, 0]]]);
+    equal((await runProcedure(notDep, 'invoke-only', pf)).reason, Reason.conditionFailed, 'component 0 is not a dependency');
+  });
 });
