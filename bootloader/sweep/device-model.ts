@@ -114,9 +114,11 @@ export class DeviceModel {
    * The running image's behaviour. Returns 'restart' when it rebooted the device (after
    * switching to an update), 'idle' when it has nothing more to do.
    */
-  async act(loader: Loader, running: Release, d: BootDecision & { kind: 'boot' }, offer: Release, log: { confirmed: boolean }): Promise<'restart' | 'idle'> {
+  async act(loader: Loader, running: Release, d: BootDecision & { kind: 'boot' }, offer: Release, log: { confirmed: boolean; confirmCalled: boolean }): Promise<'restart' | 'idle'> {
     if (running !== this.inputs.base) {
       if (d.trial && running.behaviour === 'confirm') {
+        // a cut can fall after the record landed but before confirm() returns: that is a confirm too
+        log.confirmCalled = true;
         await loader.confirm();
         log.confirmed = true;
         return 'restart';

@@ -76,7 +76,7 @@ export async function runCycle(model: DeviceModel, baseline: Uint8Array, cycle: 
   const run: CycleRun = { violations: [], mutations: 0, bytesWritten: 0, bytesErased: 0, powerOns: 0, cutsFired: 0, bootWrites: [] };
   const label = `${cycle} cuts=[${cuts.map((c) => `${c.at}/${c.seed}`).join(',')}]`;
   const fail = (m: string) => { run.violations.push(`${label} power-on ${run.powerOns}: ${m}`); };
-  const log = { confirmed: false };
+  const log = { confirmed: false, confirmCalled: false };
   const protectedRanges = chip.device.partitions().filter((p) => p.name === 'slot_a' || p.name === 'xsuit_prov');
   let floorSeen = -1;
   let next = 0;
@@ -106,7 +106,7 @@ export async function runCycle(model: DeviceModel, baseline: Uint8Array, cycle: 
       // invariant 3: the floor never decreases and rises only on confirm
       const floor = floorValue(after);
       if (floor < floorSeen) fail(`floor decreased ${floorSeen} -> ${floor}`);
-      if (floor > floorSeen && !log.confirmed) fail(`floor rose ${floorSeen} -> ${floor} without a confirm`);
+      if (floor > floorSeen && !log.confirmCalled) fail(`floor rose ${floorSeen} -> ${floor} without a confirm`);
       floorSeen = Math.max(floorSeen, floor);
       // invariant 1: updates only ever touch the inactive slot (here: B); A and provisioning stay as they were
       for (const p of protectedRanges) {
