@@ -111,7 +111,7 @@ export const command: CliCommand = {
     if (engine === 'xs') ({ summary, meter } = await verifyInXs(bytes, policy));
     else summary = verifySummary(bytes, policy, nobleCrypto);
     if (json) {
-      io.out(JSON.stringify({ file, engine, ...summary, ...(meter ? { xsMeter: { compute: meter.compute, allocate: meter.allocate } } : {}) }));
+      io.out(JSON.stringify({ file, engine, ...summary, sequence: summary.sequence ?? null, ...(meter ? { xsMeter: { compute: meter.compute, allocate: meter.allocate } } : {}) }));
       if (!summary.ok) io.err(`xsuit verify: ${file}: REJECTED (${summary.reasonName}): ${summary.message}`);
     } else {
       printText(io, file, summary);
