@@ -53,7 +53,7 @@ export async function checkSlot(
     let verified: ValidatedSlot = { ...auth, imageDigest: header.record ? header.record.imageDigest : new Uint8Array(32), imageSize: header.record ? header.record.imageLength : 0 };
     if (options.image || (belowFloor && options.allowDigests)) {
       const size = header.record ? header.record.imageLength : 0;
-      verified = await verifier.validate(envelope, { size, digest: () => hashImage(flash, crypto, header) });
+      verified = await verifier.validate(envelope, { slot, size, digest: () => hashImage(flash, crypto, header) });
     }
     if (belowFloor) {
       const isFallback = (options.allowDigests ?? []).some((d) => !zero(d) && bytesEqual(d, verified.imageDigest));

@@ -107,6 +107,7 @@ export async function stageEnvelope(
       if (size !== undefined && size !== staged.length) return undefined;
       return staged.digest;
     },
+    checkSlot: (c, target) => !c.dependency && c.index === IMAGE_COMPONENT && target === slot,
     fetch: async (uri, c, p) => {
       const integrated = auth.integrated.get(uri);
       const source = integrated ? { size: integrated.length, read: (o: number, n: number) => integrated.subarray(o, o + n) } : payload;

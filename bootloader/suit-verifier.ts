@@ -85,6 +85,8 @@ export class SuitSlotVerifier implements EnvelopeVerifier {
         checked = image.digest();
         return checked;
       },
+      // A/B manifests (try-each over component-slot) pick the option for the slot being checked
+      checkSlot: (c, slot) => !c.dependency && c.index === IMAGE_COMPONENT && slot === image.slot,
       fetch: () => noEffect('fetch'),
       write: () => noEffect('write'),
       copy: () => noEffect('copy'),

@@ -12,6 +12,8 @@ export interface AuthenticatedSlot {
 
 /** Lazy access to the image in a slot; digest() reads the slot once (one sector of RAM). */
 export interface ImageAccess {
+  /** the slot (0 = A, 1 = B) holding the image, for manifests that name component slots */
+  slot: number;
   size: number;
   digest(): Uint8Array;
 }

@@ -37,6 +37,8 @@ export interface EnvelopeSpec {
   image: string;
   key?: string;
   cls?: string;
+  /** A/B manifest: try-each over component-slot a and b */
+  slots?: boolean;
 }
 
 /** Creates `name`.suit signed by `key` for the image file `image` (both in dir). */
@@ -44,7 +46,7 @@ export async function makeEnvelope(dir: string, spec: EnvelopeSpec): Promise<str
   const out = join(dir, `${spec.name}.suit`);
   const unsigned = join(dir, `${spec.name}.unsigned.suit`);
   await cli(['create', '--vendor', VENDOR, '--class', spec.cls ?? CLASS, '--seq', String(spec.seq),
-    '--image', join(dir, spec.image), '--uri', `coap://updates.example.com/${spec.image}`, '-o', unsigned]);
+    '--image', join(dir, spec.image), '--uri', `coap://updates.example.com/${spec.image}`, ...(spec.slots ? ['--slot', 'ab'] : []), '-o', unsigned]);
   await cli(['sign', unsigned, '-k', join(dir, `${spec.key ?? 'release'}.key.pem`), '-o', out]);
   return out;
 }
@@ -63,6 +65,7 @@ const ENVELOPES: EnvelopeSpec[] = [
   { name: 'v2-sick', seq: 2, image: 'v2-sick.js' },
   { name: 'v2-rejects', seq: 2, image: 'v2-rejects.js' },
   { name: 'v3', seq: 3, image: 'v3.js' },
+  { name: 'v3-ab', seq: 3, image: 'v3.js', slots: true },
   { name: 'foreign', seq: 9, image: 'v3.js', cls: 'another-board' },
   { name: 'stranger', seq: 9, image: 'v3.js', key: 'stranger' },
 ];
@@ -79,7 +82,7 @@ export function deviceFixtures(dir = join(REPO_ROOT, FIXTURE_DIR)): Promise<stri
   return p;
 }
 
-const DONE = 'done-1.json';
+const DONE = 'done-2.json';
 
 /**
  * Builds into a private directory and renames it into place, so jest workers that ask at

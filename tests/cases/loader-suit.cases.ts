@@ -91,4 +91,11 @@ export default defineCases('loader with real SUIT envelopes', (add) => {
     ok(boot.kind === 'boot' && boot.slot === 0 && boot.verified.sequence === 1, 'v1 from slot A');
     equal(boot.kind === 'boot' ? boot.checks[0].code : '', 'suit-condition-failed', 'why slot B was refused');
   });
+
+  add('an A/B manifest (try-each over component-slot) stages, validates and boots from either slot', async (env) => {
+    const d = await withV2(env); // v2 runs from B: v3 goes to A
+    await d.install('v3-ab', 'v3.js');
+    const a = await d.loader.boot();
+    ok(a.kind === 'boot' && a.slot === 0 && a.trial && a.verified.sequence === 3, 'v3 on trial in slot A');
+  });
 });
