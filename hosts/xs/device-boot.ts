@@ -2,10 +2,9 @@
 // loader, and describe the decision so either engine can hand it to the image runner.
 // Device code (used by the XS guest and by the Node device alike).
 import type { Crypto, FlashDevice } from '../hal';
-import { Loader } from '../../bootloader/loader';
-import { SuitSlotVerifier } from '../../bootloader/suit-verifier';
-import { readProvisioning } from '../../modules/slots/provisioning';
-import { PROVISION_PARTITION, slotLetter, type SlotIndex } from '../../modules/slots/layout';
+import type { Loader } from '../../bootloader/loader';
+import { loaderFromProvisioning } from '../../bootloader/from-provisioning';
+import { slotLetter, type SlotIndex } from '../../modules/slots/layout';
 import { toHex } from '../../modules/bytes/hex';
 
 export interface BootSummary {
@@ -25,9 +24,7 @@ export interface BootSummary {
 }
 
 export function deviceLoader(device: FlashDevice, crypto: Crypto): Loader {
-  const prov = readProvisioning(device.open(PROVISION_PARTITION));
-  const verifier = new SuitSlotVerifier({ policy: prov.trust, identity: prov.identity, crypto });
-  return new Loader({ flash: device, crypto, verifier, maxAttempts: prov.maxAttempts });
+  return loaderFromProvisioning(device, crypto).loader;
 }
 
 export async function bootOnce(device: FlashDevice, crypto: Crypto): Promise<BootSummary> {
