@@ -7,11 +7,12 @@ import { defineCases } from '../harness/device-case';
 import { judge, setup, summary } from './mutation-support';
 import { ok, throwsCode } from '../harness/check';
 import { authenticateEnvelope, runProcedure } from '../../modules/suit/index';
-import { encode, type CborValue } from '../../modules/cbor/index';
+import { isXsuitError } from '../../modules/errors/errors';
+import { encode, CborRaw, type CborValue } from '../../modules/cbor/index';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { anchorFor } from './vectors-support';
-import { buildEnvelope, ed25519Signer, simpleManifest } from './suit-build-support';
-import { recordingPlatform } from './suit-platform-support';
+import { anchorFor, vector } from './vectors-support';
+import { buildEnvelope, ed25519Signer, hmacSigner, simpleManifest } from './suit-build-support';
+import { DIGEST_A, recordingPlatform } from './suit-platform-support';
 
 const SWEPT: [string, string][] = [
   ['draft37/example0_signed.cbor', 'keys/draft_appendixB_p256_public.pem'],
@@ -100,5 +101,40 @@ export default defineCases('SUIT mutation sweeps and bombs', (add) => {
       const e = throwsCode(() => authenticateEnvelope(bytes, policy, env.crypto), 'cbor-length', hex);
       ok(e.reason === 1, 'cbor-parse');
     }
+  });
+
+  add('re-signed manifest mutants (example 3, 4, expU0, S3): the interpreter only ever fails with typed errors', async (env) => {
+    const key = new Uint8Array(32).fill(0x33);
+    const policy = { anchors: [{ name: 'mac', role: 'author' as const, type: 'hmac256' as const, key }] };
+    let ran = 0;
+    let failed = 0;
+    for (const file of ['draft37/example3_signed.cbor', 'draft37/example4_signed.cbor', 'libcsuit/suit_manifest_expU0.cbor', 'libcsuit/suit_manifest_expS3.cbor']) {
+      const original = authenticateEnvelope(vector(env, file), { anchors: [anchorFor(env, 'keys/draft_appendixB_p256_public.pem')] }, env.crypto);
+      const manifest = original.manifestBytes;
+      const extra: [CborValue, CborValue][] = [...original.integrated];
+      for (let i = 0; i < manifest.length; i++) {
+        for (const x of [0x01, 0xff]) {
+          const m = manifest.slice();
+          m[i] ^= x;
+          let auth;
+          try {
+            auth = authenticateEnvelope(buildEnvelope(new CborRaw(m), [hmacSigner(key)], extra), policy, env.crypto);
+          } catch (e) {
+            ok(isXsuitError(e), `${file} manifest byte ${i}^${x}: untyped ${String(e)}`);
+            continue;
+          }
+          for (const proc of ['update', 'invoke'] as const) {
+            const r = await runProcedure(auth, proc, recordingPlatform({ writableSlot: 1, digests: { 0: DIGEST_A } }), { policy, crypto: env.crypto });
+            ran++;
+            if (!r.ok) {
+              failed++;
+              ok(isXsuitError(r.error) && r.reason > 0 && r.error.code !== 'suit-platform-error', `${file} ${i}^${x} ${proc}: ${r.error?.code} ${r.error?.message}`);
+            }
+          }
+        }
+      }
+    }
+    ok(ran > 100 && failed > 0, `procedures run: ${ran}, failed: ${failed}`);
+    env.log(`re-signed manifest mutants: ${ran} procedure runs, ${failed} typed failures`);
   });
 });
