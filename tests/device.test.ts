@@ -137,6 +137,22 @@ test('a corrupted confirmed slot is not run: fallback to the other, recovery whe
   expect(r.json.boot.why).toMatch(/slot A: suit-condition-failed; slot B: suit-condition-failed/);
 });
 
+test('--threshold 2: one signature is not enough, author + operator is', async () => {
+  const flash = join(work, 'k-of-n.bin');
+  await xsuit('keygen', '--alg', 'es256', '--out', join(work, 'ops'), '--force');
+  const init = await xsuit('device', 'init', '--flash', flash, '--trust', fx('release.pub.pem'), '--trust', join(work, 'ops.pub.pem'),
+    '--threshold', '2', '--vendor', 'example.com', '--class', 'xsuit-sim', '--json');
+  expect(init.json.provisioning).toMatchObject({ threshold: 2, trust: [{ type: 'ed25519' }, { type: 'p256' }] });
+  const before = readFileSync(flash);
+  const one = await xsuit('device', 'install', '--flash', flash, fx('v1.suit'), fx('v1.js'), '--json');
+  expect(one.json.error).toMatchObject({ code: 'suit-threshold', reason: 4 });
+  expect(Buffer.compare(readFileSync(flash), before)).toBe(0);
+  const both = join(work, 'v1-both.suit');
+  expect((await xsuit('sign', fx('v1.suit'), '-k', join(work, 'ops.key.pem'), '--role', 'operator', '-o', both)).code).toBe(0);
+  expect((await xsuit('device', 'install', '--flash', flash, both, fx('v1.js'))).code).toBe(0);
+  expect((await xsuit('device', 'boot', '--flash', flash, '--engine', 'xs', '--json')).json.boot).toMatchObject({ slot: 'A', trial: true, image: { confirmed: true } });
+});
+
 test('init refuses to overwrite; usage errors exit 2', async () => {
   const flash = await freshDevice('init');
   const copy = join(work, 'init-copy.bin');
