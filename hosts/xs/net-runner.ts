@@ -26,6 +26,7 @@ export class XsNetDevice {
   readonly machine: XsMachine;
   private waiter: { resolve(o: RunOutcome): void; reject(e: Error): void } | undefined;
   private outcome: { ok: RunOutcome } | { error: Error } | undefined;
+  private waitTimer: NodeJS.Timeout | undefined;
   /** the sum of the XS meter over every crank this device ran */
   readonly meter = { compute: 0, cranks: 0 };
 
@@ -89,11 +90,17 @@ export class XsNetDevice {
     if (this.outcome) return 'ok' in this.outcome ? Promise.resolve(this.outcome.ok) : Promise.reject(this.outcome.error);
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`XS device did not finish within ${timeoutMs} ms`)), timeoutMs);
+      this.waitTimer = t;
       this.waiter = {
         resolve: (v) => { clearTimeout(t); resolve(v); },
         reject: (e) => { clearTimeout(t); reject(e); },
       };
     });
+  }
+
+  /** Resolves once no crank is running (e.g. before closing after a mid-crank 'run.done'). */
+  idle(): Promise<void> {
+    return this.bridge.exclusive(async () => undefined);
   }
 
   /** Clears the last outcome so the next wait() waits for a new run. */
@@ -102,6 +109,9 @@ export class XsNetDevice {
   }
 
   async close(): Promise<void> {
+    // a wait() that lost a race (the caller stopped the device itself) must not keep Node alive
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waiter = undefined;
     this.bridge.close();
     await this.machine.close();
   }

@@ -137,8 +137,9 @@ export class MqttTransport implements UpdateTransport {
     await this.channel.fetch(payloadName(uri), { offset, onChunk });
   }
 
-  report(bytes: Uint8Array): Promise<void> {
-    return this.channel.report(bytes);
+  async report(bytes: Uint8Array): Promise<void> {
+    await this.client.connect();
+    await this.channel.report(bytes);
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { command as report } from './report';
 import { command as verify } from './verify';
 import { command as inspect } from './inspect';
 import { command as serve } from './serve';
+import { command as demo } from './demo';
 import { command as device } from './device';
 
 export const commands: CliCommand[] = [
@@ -17,5 +18,6 @@ export const commands: CliCommand[] = [
   verify,
   inspect,
   serve,
+  demo,
   device,
 ];
