@@ -1,7 +1,7 @@
 // SUIT_Envelope authentication (draft-ietf-suit-manifest s8.3): the manifest digest
 // must match, enough distinct trusted signers must verify, and every severable member
 // present must match its digest. Nothing in the manifest is trusted before that.
-import { XsuitError } from '../errors/errors';
+import { XsuitError, isXsuitError } from '../errors/errors';
 import { Reason } from '../report/reasons';
 import { CborTag, decode, encodeHead, type CborValue } from '../cbor/index';
 import { constantTimeEqual } from '../bytes/compare';
@@ -11,6 +11,8 @@ import type { Crypto } from '../../hosts/hal';
 import { DIGEST_ALG_SHA256, ENVELOPE_TAG, Env, Man, SEVERABLE } from './constants';
 import { malformed, parseDigest, parseManifest, type SuitDigest, type SuitManifest } from './manifest';
 import { parseSequence } from './sequence';
+
+const UNUSABLE_BLOCK = new Set(['cose-unsupported-alg', 'cose-alg-key-mismatch', 'cose-alg-structure-mismatch', 'cose-unknown-critical', 'cose-no-alg']);
 
 export interface SignerInfo {
   name: string;
@@ -83,7 +85,11 @@ function resolveSeverable(crypto: Crypto, o: Outer, m: SuitManifest, verify: boo
     if (!(member instanceof Uint8Array)) malformed(`severable member ${key} is not a bstr`);
     if (verify) checkDigest(crypto, digest, member, 'suit-severable-digest', `severable member ${key}`);
     m.sections.set(key, member);
-    if (key === Man.text) m.text = decode(member) as Map<CborValue, CborValue>;
+    if (key === Man.text) {
+      const text = decode(member);
+      if (!(text instanceof Map)) malformed('text member is not a map');
+      m.text = text;
+    }
     states[key] = 'present';
   }
   return states;
@@ -143,15 +149,27 @@ export function authenticateEnvelope(bytes: Uint8Array, policy: TrustPolicy, cry
 
   const threshold = policy.threshold ?? 1;
   const counted = new Map<TrustAnchor, SignerInfo>();
+  let unusable: XsuitError | undefined;
   for (let i = 1; i < wrapper.length; i++) {
     const block = wrapper[i];
     if (!(block instanceof Uint8Array)) malformed(`authentication block ${i} is not a bstr`);
-    const r = verifyCoseBlock(block, digestBstr, policy.anchors, crypto);
+    let r;
+    try {
+      r = verifyCoseBlock(block, digestBstr, policy.anchors, crypto);
+    } catch (e) {
+      // A well-formed block this device cannot use (another party's algorithm or key
+      // type, a critical header it does not know) simply does not count; it becomes the
+      // rejection reason only if too few other blocks verify.
+      if (!isXsuitError(e) || !UNUSABLE_BLOCK.has(e.code)) throw e;
+      unusable = unusable ?? e;
+      continue;
+    }
     for (const a of r.verifiedBy) {
       if (policy.roles && !policy.roles.includes(a.role)) continue;
       if (!counted.has(a)) counted.set(a, { name: a.name, role: a.role, kid: a.kid ?? r.kid, alg: r.alg });
     }
   }
+  if (counted.size === 0 && unusable) throw unusable;
   if (counted.size === 0) throw new XsuitError('suit-unauthorised', 'no authentication block verifies with a trusted key', Reason.unauthorised);
   if (counted.size < threshold) {
     throw new XsuitError('suit-threshold', `${counted.size} of the ${threshold} required distinct signers verified`, Reason.unauthorised);

@@ -117,4 +117,14 @@ export default defineCases('COSE verification and trust policy', (add) => {
     const wrongTag = encode(new CborTag(108, new Map<CborValue, CborValue>([[3, m]])));
     throwsCode(() => authenticateEnvelope(wrongTag, { anchors: [edAnchor] }, env.crypto), 'suit-malformed');
   });
+
+  add('a block this device cannot use does not count, but does not spoil the blocks that verify', (env) => {
+    const mixed = buildEnvelope(MANIFEST, [hmacSigner(MAC_KEY), { ...p256Signer(P_SECRET), alg: -35 }, ed25519Signer(ED_SECRET)]);
+    const a = authenticateEnvelope(mixed, { anchors: [edAnchor] }, env.crypto);
+    equal(a.signers.length, 1, 'the Ed25519 block counts');
+    const e = throwsCode(() => authenticateEnvelope(mixed, { anchors: [edAnchor], threshold: 2 }, env.crypto), 'suit-threshold');
+    equal(e.reason, 4, 'unauthorised');
+    const onlyUnusable = buildEnvelope(MANIFEST, [hmacSigner(MAC_KEY), { ...ed25519Signer(ED_SECRET), crit: [77], extraProtected: [[77, 0]] }]);
+    throwsCode(() => authenticateEnvelope(onlyUnusable, { anchors: [edAnchor] }, env.crypto), 'cose-alg-key-mismatch', 'first unusable block explains the rejection');
+  });
 });
