@@ -189,4 +189,32 @@ export default defineCases('SUIT interpreter semantics', (add) => {
     const notDep = signed(env, [[9, [8, 0, 23, 0]]]);
     equal((await runProcedure(notDep, 'invoke-only', pf)).reason, Reason.conditionFailed, 'component 0 is not a dependency');
   });
+
+  add('dependency chains are bounded: five nested integrated dependencies exceed the default depth of 4', async (env) => {
+    const chain = (depth: number): Uint8Array => {
+      const common = new Map<CborValue, CborValue>([[2, [[new Uint8Array([depth])]]]]);
+      let install: CborValue[] = [18, 0];
+      const extra: [CborValue, CborValue][] = [];
+      if (depth > 0) {
+        common.set(1, new Map<CborValue, CborValue>([[1, new Map()]]));
+        install = [12, 1, 20, params([[21, '#dep']]), 21, 2, 11, 0, 12, 0, 20, params([[18, new Uint8Array([depth])]]), 18, 0];
+        extra.push(['#dep', chain(depth - 1)]);
+      } else {
+        install = [20, params([[18, new Uint8Array([0])]]), 18, 0];
+      }
+      const manifest = new Map<CborValue, CborValue>([[1, 1], [2, depth], [3, encode(common)], [20, encode(install)]]);
+      return buildEnvelope(manifest, [ed25519Signer(SECRET)], extra);
+    };
+    const opts = { policy: policyEd, crypto: env.crypto };
+    const four = authenticateEnvelope(chain(4), policyEd, env.crypto);
+    const pf = recordingPlatform({});
+    const r = await runProcedure(four, 'install', pf, opts);
+    ok(r.ok, r.error?.message ?? '');
+    deepEqual(pf.log.map((l) => l.slice(-2)), ['00', '01', '02', '03', '04'], 'innermost dependency installs first');
+    const five = authenticateEnvelope(chain(5), policyEd, env.crypto);
+    const pf5 = recordingPlatform({});
+    const r5 = await runProcedure(five, 'install', pf5, opts);
+    equal(r5.error?.code, 'suit-dependency-depth', 'too deep');
+    deepEqual(pf5.log, [], 'nothing written');
+  });
 });
