@@ -70,8 +70,10 @@ export class SuitRunner {
     const shared = this.auth.manifest.shared;
     const sharedCmds = shared ? parseSequence(shared) : [];
     const cmds = parseSequence(encoded);
-    await this.runCommands(sharedCmds, false);
-    await this.runCommands(cmds, false);
+    // soft-failure exists only inside try-each and run-sequence: a section never ends
+    // "quietly", whatever the soft-failure parameter says
+    await this.runCommands(sharedCmds, null);
+    await this.runCommands(cmds, null);
   }
 
   ref(index: number): ComponentRef {
@@ -86,13 +88,16 @@ export class SuitRunner {
     return paramsView(this.params.get(index) ?? new Map());
   }
 
-  /** Runs commands; returns false when a condition failed under soft-failure. */
-  private async runCommands(cmds: Command[], softDefault: boolean): Promise<boolean> {
+  /**
+   * Runs commands; returns false when a condition failed under soft-failure.
+   * `softDefault` null: soft failure is not allowed here (a section's top level).
+   */
+  private async runCommands(cmds: Command[], softDefault: boolean | null): Promise<boolean> {
     for (const cmd of cmds) {
       try {
         await this.exec(cmd);
       } catch (e) {
-        const soft = this.view(this.selected[0] ?? 0).softFailure ?? softDefault;
+        const soft = softDefault !== null && (this.view(this.selected[0] ?? 0).softFailure ?? softDefault);
         if (soft && isXsuitError(e) && e.reason === Reason.conditionFailed) return false;
         throw e;
       }

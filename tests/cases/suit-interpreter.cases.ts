@@ -49,6 +49,14 @@ export default defineCases('SUIT interpreter semantics', (add) => {
     const hard = signed(env, [[9, [32, seq([14, 0, 23, 0]), 23, 0]]]);
     const r2 = await runProcedure(hard, 'invoke-only', pf);
     equal(r2.reason, Reason.conditionFailed, 'hard failure');
+    const topLevel = signed(env, [[9, [14, 0, 23, 0]]], [20, params([[13, true]])]);
+    const pfTop = recordingPlatform({});
+    const rTop = await runProcedure(topLevel, 'invoke-only', pfTop);
+    equal(rTop.reason, Reason.conditionFailed, 'soft-failure set in the shared sequence does not soften a section');
+    deepEqual(pfTop.invoked, [], 'not invoked');
+    const leaked = signed(env, [[9, [32, seq([20, params([[13, true]])]), 14, 0, 23, 0]]]);
+    equal((await runProcedure(leaked, 'invoke-only', pfTop)).reason, Reason.conditionFailed, 'soft-failure left over from a run-sequence');
+    deepEqual(pfTop.invoked, [], 'still not invoked');
     const inTryEach = signed(env, [[9, [15, [seq([20, params([[13, false]]), 14, 0]), seq([23, 0])]]]]);
     equal((await runProcedure(inTryEach, 'invoke-only', pf)).reason, Reason.conditionFailed, 'soft-failure false inside try-each is fatal');
   });
