@@ -70,14 +70,20 @@ async function measure(dir: string, alg: 'ed25519' | 'es256', size: number) {
   return results;
 }
 
-const size = Number(process.argv[2] ?? 256) * 1024;
-const dir = mkdtempSync(join(tmpdir(), 'xsuit-bench-'));
-try {
-  const out = { date: new Date().toISOString(), results: [await measure(dir, 'ed25519', size), await measure(dir, 'es256', size)] };
+/** Both algorithms at `size` bytes; fixtures live in a temporary directory. */
+export async function measureBoot(size: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'xsuit-bench-'));
+  try {
+    return { date: new Date().toISOString(), results: [await measure(dir, 'ed25519', size), await measure(dir, 'es256', size)] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && /bench[\\/]boot\.ts$/.test(process.argv[1])) {
+  const out = await measureBoot(Number(process.argv[2] ?? 256) * 1024);
   const text = JSON.stringify(out, null, 1);
   mkdirSync(join(REPO_ROOT, 'build/bench'), { recursive: true });
   writeFileSync(join(REPO_ROOT, 'build/bench/boot.json'), text);
   process.stdout.write(`${text}\n`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
