@@ -25,6 +25,8 @@ export interface DeviceConfig {
   coapPort: number;
   mqttPort: number;
   seed: number;
+  /** CoAP ACK_TIMEOUT in ms (tests shorten it to exercise lost links quickly) */
+  ackTimeout?: number;
 }
 
 const event = (e: Record<string, unknown>): void => { hostCall('device.event', e); };
@@ -62,7 +64,7 @@ function powerOn(cfg: DeviceConfig): void {
       start: (o: { transport: 'coap' | 'mqtt'; healthy: boolean; detail: string }) => {
         let transport: UpdateTransport;
         if (o.transport === 'coap') {
-          transport = new CoapTransport({ net, address: '127.0.0.1', port: cfg.coapPort, channel: cfg.channel, device: cfg.device, window: 8 });
+          transport = new CoapTransport({ net, address: '127.0.0.1', port: cfg.coapPort, channel: cfg.channel, device: cfg.device, window: 8, ackTimeout: cfg.ackTimeout, retries: 8 });
         } else {
           const client = new MqttClient({ net, address: '127.0.0.1', port: cfg.mqttPort, clientId: cfg.device, reconnectDelay: 200 });
           transport = new MqttTransport(client, net, cfg.channel, cfg.device);

@@ -12,9 +12,7 @@ import { classId, vendorId } from '../authoring/uuid';
 import { loadPublicKeyFile } from '../keys/load';
 import { MemoryStore, NorChip } from '../../hosts/common/nor-flash';
 import { parsePartitionsCsv } from '../../hosts/common/partitions';
-import { FlashService } from '../../hosts/xs/flash-service';
-import { ClockService } from '../../hosts/xs/clock-service';
-import { XsNetDevice } from '../../hosts/xs/net-runner';
+import { XsSimulatedDevice, type DeviceEvent } from '../../hosts/xs/net-device';
 import { nobleCrypto } from '../../modules/crypto/noble';
 import { readProvisioning, writeProvisioning } from '../../modules/slots/provisioning';
 import { DEFAULT_PARTITIONS_CSV, PROVISION_PARTITION } from '../../modules/slots/layout';
@@ -67,7 +65,7 @@ function splash(version: number): string {
 }
 
 /** Builds the three firmware images and their signed manifests; returns file paths. */
-async function buildRelease(dir: string, say: (s: string) => void): Promise<{ image: string[]; suit: string[] }> {
+export async function buildRelease(dir: string, say: (s: string) => void): Promise<{ image: string[]; suit: string[] }> {
   const keys = join(dir, 'keys');
   mkdirSync(keys, { recursive: true });
   if (existsSync(join(keys, 'release.key.pem'))) say(`keys: using ${join(keys, 'release.key.pem')}`);
@@ -99,7 +97,7 @@ async function buildRelease(dir: string, say: (s: string) => void): Promise<{ im
 }
 
 /** The factory: provisioning (identity, trust anchor) and v1 installed and confirmed. */
-async function factoryDevice(dir: string, v1: { image: string; suit: string }): Promise<NorChip> {
+export async function factoryDevice(dir: string, v1: { image: string; suit: string }): Promise<NorChip> {
   const chip = new NorChip(new MemoryStore(4 * 1024 * 1024), parsePartitionsCsv(DEFAULT_PARTITIONS_CSV));
   const vendor = vendorId(DEMO_VENDOR);
   writeProvisioning(chip.open(PROVISION_PARTITION), {
@@ -144,68 +142,54 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const chip = await factoryDevice(o.dir, { image: release.image[0], suit: release.suit[0] });
   say('device: factory-flashed with v1 (confirmed); powering on in XS', { event: 'factory', version: 1 });
 
-  const script = await bundleDevice({ entry: join(REPO_ROOT, 'hosts/xs/net-device-guest.ts') });
   const summary: DemoSummary = { updated: null, reverted: false, finalVersion: null, boots: 0, reports, transports: { v2: '', v3: '' }, seconds: 0 };
   const deadline = Date.now() + (o.timeoutMs ?? 120_000);
   let finished = false;
   let sawHealthFailure = false;
   let lastTransport = '';
-  try {
-    while (!finished) {
-      if (Date.now() > deadline || summary.boots >= 8) throw new Error('the demo did not reach its end state in time');
-      summary.boots++;
-      const flash = new FlashService();
-      const chipId = flash.add(chip);
-      let stop: () => void = () => undefined;
-      const stopped = new Promise<void>((resolve) => { stop = resolve; });
-      const onEvent = (e: Record<string, unknown>): void => {
-        if (e.type === 'log') say(`device: ${e.text}`, { event: 'log', text: e.text });
-        else if (e.type === 'progress') {
-          const pct = Math.round(((e.offset as number) / Math.max(1, e.total as number)) * 100);
-          if (pct === 100 || pct === 50) say(`agent: ${pct}% of ${e.total} bytes`, { event: 'progress', offset: e.offset, total: e.total });
-        } else {
-          say(`agent: ${describe(e)}`, { event: 'agent', ...e });
-        }
-        // the transport that delivered each release (the first time the agent fetched it)
-        if (e.type === 'fetching') {
-          const v = /app-v(\d)/.exec(String(e.uri));
-          if (v && v[1] === '2' && !summary.transports.v2) summary.transports.v2 = lastTransport;
-          if (v && v[1] === '3' && !summary.transports.v3) summary.transports.v3 = lastTransport;
-        }
-        if (e.type === 'manifest') lastTransport = String(e.transport);
-        if (e.type === 'confirmed') {
-          summary.updated = e.sequence as number;
-          if (e.sequence === 2) {
-            // v2 is in: now offer the next release to the fleet (MQTT retained + CoAP Observe)
-            writeFileSync(join(channelDir, 'manifest.suit'), readFileSync(release.suit[2]));
-            say('server: publishing v3', { event: 'publish', version: 3 });
-          }
-        }
-        if (e.type === 'health-failed') sawHealthFailure = true;
-        if (e.type === 'skipped' && e.why === 'previously-rejected') { finished = true; stop(); }
-      };
-      const device = await XsNetDevice.start({
-        script, name: 'xsuit-demo-device', timeoutMs: 60_000,
-        hostCalls: [flash.calls(), new ClockService().calls(), { 'device.event': (e: Record<string, unknown>) => { onEvent(e); } }],
-      });
-      try {
-        await device.evaluate(`globalThis.__device.powerOn(${JSON.stringify({ chip: chipId, device: DEVICE_ID, channel: DEMO_CLASS, coapPort: server.coapPort, mqttPort: server.mqtt?.port ?? 0, seed: summary.boots })})`);
-        const boot = await device.wait(Math.max(1, deadline - Date.now()));
-        const b = boot.result as { kind: string; slot?: string; trial?: boolean; sequence?: number; why?: string };
-        if (b.kind !== 'boot') throw new Error(`device went to recovery: ${b.why}`);
-        summary.finalVersion = b.sequence ?? null;
-        if (sawHealthFailure && !b.trial) summary.reverted = true;
-        say(`device: power-on ${summary.boots}: loader verified slot ${b.slot}, v${b.sequence}${b.trial ? ' on trial' : ''}`,
-          { event: 'boot', n: summary.boots, slot: b.slot, version: b.sequence, trial: b.trial });
-        device.reset();
-        await device.evaluate(Buffer.from(boot.bytes).toString('utf8'));
-        await Promise.race([device.wait(Math.max(1, deadline - Date.now())), stopped]);
-        await device.idle();
-      } finally {
-        await device.close();
+  let stop: () => void = () => undefined;
+  const onEvent = (e: DeviceEvent): void => {
+    if (e.type === 'log') say(`device: ${e.text}`, { event: 'log', text: e.text });
+    else if (e.type === 'progress') {
+      const pct = Math.round(((e.offset as number) / Math.max(1, e.total as number)) * 100);
+      if (pct === 100 || pct === 50) say(`agent: ${pct}% of ${e.total} bytes`, { event: 'progress', offset: e.offset, total: e.total });
+    } else {
+      say(`agent: ${describe(e)}`, { event: 'agent', ...e });
+    }
+    // the transport that delivered each release (the first time the agent fetched it)
+    if (e.type === 'manifest') lastTransport = String(e.transport);
+    if (e.type === 'fetching') {
+      const v = /app-v(\d)/.exec(String(e.uri));
+      if (v && v[1] === '2' && !summary.transports.v2) summary.transports.v2 = lastTransport;
+      if (v && v[1] === '3' && !summary.transports.v3) summary.transports.v3 = lastTransport;
+    }
+    if (e.type === 'confirmed') {
+      summary.updated = e.sequence as number;
+      if (e.sequence === 2) {
+        // v2 is in: now offer the next release to the fleet (MQTT retained + CoAP Observe)
+        writeFileSync(join(channelDir, 'manifest.suit'), readFileSync(release.suit[2]));
+        say('server: publishing v3', { event: 'publish', version: 3 });
       }
     }
+    if (e.type === 'health-failed') sawHealthFailure = true;
+    if (e.type === 'skipped' && e.why === 'previously-rejected') { finished = true; stop(); }
+  };
+  const device = new XsSimulatedDevice(chip, { device: DEVICE_ID, channel: DEMO_CLASS, coapPort: server.coapPort, mqttPort: server.mqtt?.port ?? 0 }, onEvent);
+  try {
+    while (!finished) {
+      if (Date.now() > deadline || device.boots >= 8) throw new Error('the demo did not reach its end state in time');
+      const stopped = new Promise<void>((resolve) => { stop = resolve; });
+      const b = await device.powerOn(Math.max(1, deadline - Date.now()));
+      summary.boots = device.boots;
+      if (b.kind !== 'boot') throw new Error(`device went to recovery: ${b.why}`);
+      summary.finalVersion = b.sequence ?? null;
+      if (sawHealthFailure && !b.trial) summary.reverted = true;
+      say(`device: power-on ${device.boots}: loader verified slot ${b.slot}, v${b.sequence}${b.trial ? ' on trial' : ''}`,
+        { event: 'boot', n: device.boots, slot: b.slot, version: b.sequence, trial: b.trial });
+      if (!finished) await Promise.race([device.untilRestart(Math.max(1, deadline - Date.now())), stopped]);
+    }
   } finally {
+    await device.powerOff();
     await server.close();
   }
   summary.seconds = Math.round((performance.now() - started) / 100) / 10;
