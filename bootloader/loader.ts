@@ -5,6 +5,7 @@
 // image calls; switchTo() is what the update agent calls after staging.
 import { XsuitError } from '../modules/errors/errors';
 import { Reason } from '../modules/report/reasons';
+import { bytesEqual } from '../modules/bytes/compare';
 import type { Crypto, FlashDevice } from '../hosts/hal';
 import { BOOT_PARTITION, otherSlot, openSlot, type SlotIndex } from '../modules/slots/layout';
 import {
@@ -86,9 +87,15 @@ export class Loader {
     const other = await this.check(state, otherSlot(state.active), [state.fallbackDigest]);
     checks.push(other);
     if (other.ok && other.verified) {
-      // Make the fallback the confirmed image so staging never targets the slot we run from.
-      this.save(state, { active: other.slot, confirmedSlot: other.slot, confirmedDigest: other.verified.imageDigest }, BootEvent.fallback, current.reason ?? 0);
-      return { kind: 'boot', slot: other.slot, trial: false, attempt: 0, maxAttempts: state.maxAttempts, verified: other.verified, event: 'fallback', checks };
+      if (wasConfirmedHere(state, other.verified.imageDigest)) {
+        // Make the fallback the confirmed image so staging never targets the slot we run from.
+        this.save(state, { active: other.slot, confirmedSlot: other.slot, confirmedDigest: other.verified.imageDigest }, BootEvent.fallback, current.reason ?? 0);
+        return { kind: 'boot', slot: other.slot, trial: false, attempt: 0, maxAttempts: state.maxAttempts, verified: other.verified, event: 'fallback', checks };
+      }
+      // A newer image staged but never switched to: it has passed no health check here, so
+      // it runs on trial, with nothing to revert to (the confirmed slot is damaged).
+      state = this.save(state, { active: other.slot, trial: true, attempts: 1, confirmedSlot: null }, BootEvent.fallback, current.reason ?? 0);
+      return { kind: 'boot', slot: other.slot, trial: true, attempt: 1, maxAttempts: state.maxAttempts, verified: other.verified, event: 'fallback', checks };
     }
     const why = checks.map((c) => `slot ${c.slot === 0 ? 'A' : 'B'}: ${c.code}`).join('; ');
     return { kind: 'recovery', why: `no valid image (${why})`, reason: current.reason ?? Reason.operationFailed, checks };
@@ -155,4 +162,10 @@ export class Loader {
       confirmedSlot: state.trial ? state.confirmedSlot : state.active,
     }, BootEvent.switched);
   }
+}
+
+function wasConfirmedHere(state: BootState, digest: Uint8Array): boolean {
+  let zero = true;
+  for (let i = 0; i < state.fallbackDigest.length; i++) if (state.fallbackDigest[i] !== 0) zero = false;
+  return !zero && bytesEqual(state.fallbackDigest, digest);
 }

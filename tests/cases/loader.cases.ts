@@ -157,4 +157,22 @@ export default defineCases('verified-boot loader (state machine)', (add) => {
     ok(d.kind === 'recovery', 'v1 (below the floor, not the remembered fallback) is refused');
     if (d.kind === 'recovery') ok(/slot B: rollback/.test(d.why), d.why);
   });
+
+  add('a newer image staged but never switched to runs on trial when the confirmed one is damaged', async (env) => {
+    const { sim, loader } = await deviceWithV1(env);
+    const v2 = pattern(6000, 12);
+    const token = makeToken(env.crypto, { sequence: 2, image: v2 });
+    const w = loader.beginStaging({ envelope: token, imageLength: v2.length, imageDigest: tokenDigest(token) });
+    w.write(v2);
+    w.finish(); // no switchTo: the agent lost power before it
+    const a = openSlot(sim.device, 0);
+    a.write((1 + slotHeader(a).envelopeSectors) * 4096, new Uint8Array(4));
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const d = await loader.boot();
+      seen.push(d.kind === 'boot' ? `${d.slot === 0 ? 'A' : 'B'}${d.trial ? '?' : ''}` : 'R');
+    }
+    equal(seen.join(' '), 'B? B? B? R R', 'on trial, never confirmed: recovery after the attempts, never the damaged slot');
+    equal(floorOf(loader.state(), COMPONENT), 1, 'floor unchanged');
+  });
 });
