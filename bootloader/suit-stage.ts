@@ -25,6 +25,8 @@ export interface PayloadSource {
 
 export interface StageResult {
   slot: SlotIndex;
+  /** encoded SUIT_Report of the update procedure (empty after a resume) */
+  reportBytes: Uint8Array;
   sequence: number;
   imageLength: number;
   imageDigest: Uint8Array;
@@ -120,11 +122,17 @@ export async function stageEnvelope(
     invoke: () => refuse('invoke'),
   };
   const result = await runProcedure(auth, 'update', platform, { policy: options.policy, crypto: options.crypto });
-  if (!result.ok) throw result.error ?? new XsuitError('suit-update-failed', 'update procedure failed', result.reason);
+  if (!result.ok) {
+    const e = result.error ?? new XsuitError('suit-update-failed', 'update procedure failed', result.reason);
+    if (e.code === 'power-cut') throw e;
+    // the SUIT_Report goes with the error, so whoever reports to the fleet has it
+    throw new XsuitError(e.code, e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message, e.reason,
+      { ...(e.detail ?? {}), suitReport: result.reportBytes });
+  }
   if (!staged) throw new XsuitError('suit-nothing-staged', 'the manifest\'s update procedure wrote no image', Reason.operationFailed);
-  if (stageOptions.dryRun) return { slot, sequence: auth.sequence, imageLength: staged.length, imageDigest: staged.digest, state };
+  if (stageOptions.dryRun) return { slot, reportBytes: result.reportBytes, sequence: auth.sequence, imageLength: staged.length, imageDigest: staged.digest, state };
   const next = await loader.switchTo(slot);
-  return { slot, sequence: auth.sequence, imageLength: staged.length, imageDigest: staged.digest, state: next };
+  return { slot, reportBytes: result.reportBytes, sequence: auth.sequence, imageLength: staged.length, imageDigest: staged.digest, state: next };
 }
 
 /**
@@ -138,7 +146,7 @@ export async function resumeStaged(loader: Loader, payload: PayloadSource, chunk
   if (header.state === 'complete' && header.record) {
     try {
       const state = await loader.switchTo(slot);
-      return { slot, sequence: -1, imageLength: header.record.imageLength, imageDigest: header.record.imageDigest, state };
+      return { slot, reportBytes: new Uint8Array(0), sequence: -1, imageLength: header.record.imageLength, imageDigest: header.record.imageDigest, state };
     } catch (e) {
       if (isXsuitError(e) && e.code === 'power-cut') throw e;
       return undefined; // not a slot we can switch to: stage again
@@ -152,5 +160,5 @@ export async function resumeStaged(loader: Loader, payload: PayloadSource, chunk
   await pump(writer, payload, chunk);
   const digest = writer.finish();
   const state = await loader.switchTo(slot);
-  return { slot, sequence: -1, imageLength: writer.imageLength, imageDigest: digest, state };
+  return { slot, reportBytes: new Uint8Array(0), sequence: -1, imageLength: writer.imageLength, imageDigest: digest, state };
 }

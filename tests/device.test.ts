@@ -88,6 +88,9 @@ test('rejected input leaves the flash file byte for byte unchanged', async () =>
     [[garbage, fx('v3.js')], ''],
     [[truncated, fx('v3.js')], ''],
   ];
+  const foreign = await xsuit('device', 'install', '--flash', flash, fx('foreign.suit'), fx('v3.js'), '--json');
+  expect(foreign.json.error).toMatchObject({ code: 'suit-condition-failed', reason: 10 });
+  expect(foreign.json.error.suitReport).toMatch(/^[0-9a-f]{20,}$/); // the SUIT_Report of the refused update
   const before = readFileSync(flash);
   for (const [files, code] of cases) {
     const r = await xsuit('device', 'install', '--flash', flash, ...files, '--json');

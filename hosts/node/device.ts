@@ -116,7 +116,7 @@ export class SimDevice {
     await stageEnvelope(this.loader, this.verifierOptions(), envelope, bytesSource(payload), 4096, { dryRun: true });
     if (cutAfter !== undefined) this.chip.cutAt(cutAfter + 1);
     const r = await stageEnvelope(this.loader, this.verifierOptions(), envelope, bytesSource(payload));
-    return { slot: slotLetter(r.slot), sequence: r.sequence, imageLength: r.imageLength, imageDigest: toHex(r.imageDigest), flashOps: this.chip.counts() };
+    return { slot: slotLetter(r.slot), sequence: r.sequence, imageLength: r.imageLength, imageDigest: toHex(r.imageDigest), suitReport: toHex(r.reportBytes), flashOps: this.chip.counts() };
   }
 
   /** One power-on: the loader (in Node or XS), then the chosen image in a fresh XS machine. */

@@ -182,7 +182,9 @@ export const command: CliCommand = {
       if (!isXsuitError(e)) throw e;
       const io2 = e.code === 'flash-missing' || e.code === 'flash-exists' ? 2 : 1;
       const message = e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message;
-      if (json) io.out(JSON.stringify({ ok: false, error: { code: e.code, message, reason: e.reason } }));
+      const report = e.detail?.suitReport;
+      const suitReport = report instanceof Uint8Array ? Buffer.from(report).toString('hex') : undefined;
+      if (json) io.out(JSON.stringify({ ok: false, error: { code: e.code, message, reason: e.reason, suitReport } }));
       else io.err(`xsuit device ${sub}: ${message} [${e.code}${e.reason ? `, ${reasonName(e.reason)}` : ''}]`);
       return io2;
     }
