@@ -5,6 +5,7 @@ import { XsuitError, isXsuitError } from '../errors/errors';
 import { Reason } from '../report/reasons';
 import { CborTag, decode, encodeHead, type CborValue } from '../cbor/index';
 import { constantTimeEqual } from '../bytes/compare';
+import { toHex } from '../bytes/hex';
 import { verifyCoseBlock } from '../cose/verify';
 import type { Role, TrustAnchor, TrustPolicy } from '../trust/anchors';
 import type { Crypto } from '../../hosts/hal';
@@ -148,7 +149,9 @@ export function authenticateEnvelope(bytes: Uint8Array, policy: TrustPolicy, cry
   if (wrapper.length < 2) throw new XsuitError('suit-unauthenticated', 'no authentication block', Reason.unauthorised);
 
   const threshold = policy.threshold ?? 1;
-  const counted = new Map<TrustAnchor, SignerInfo>();
+  // Keyed by the key material, not the anchor entry: the same key listed twice (under two
+  // names or roles) is still one signer, or k-of-n would be 1-of-n in disguise.
+  const counted = new Map<string, SignerInfo>();
   let unusable: XsuitError | undefined;
   for (let i = 1; i < wrapper.length; i++) {
     const block = wrapper[i];
@@ -166,7 +169,8 @@ export function authenticateEnvelope(bytes: Uint8Array, policy: TrustPolicy, cry
     }
     for (const a of r.verifiedBy) {
       if (policy.roles && !policy.roles.includes(a.role)) continue;
-      if (!counted.has(a)) counted.set(a, { name: a.name, role: a.role, kid: a.kid ?? r.kid, alg: r.alg });
+      const signer = `${a.type}:${toHex(a.key)}`;
+      if (!counted.has(signer)) counted.set(signer, { name: a.name, role: a.role, kid: a.kid ?? r.kid, alg: r.alg });
     }
   }
   if (counted.size === 0 && unusable) throw unusable;
