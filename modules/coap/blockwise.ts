@@ -7,7 +7,7 @@ import { XsuitError } from '../errors/errors';
 import type { CoapClient } from './client';
 import {
   GET, CONTENT, OPT_BLOCK2, OPT_SIZE2, OPT_ETAG, blockOption, blockSize, codeString, findOption, readBlock,
-  szxFor, uintOf, uintOption, type CoapMessage, type CoapOption,
+  szxFor, uintOf, uintOption, uriOptions, type CoapMessage, type CoapOption,
 } from './message';
 
 export interface BlockwiseOptions {
@@ -33,13 +33,14 @@ export interface BlockwiseResult {
   etag: Uint8Array | undefined;
 }
 
-function requestBlock(client: CoapClient, path: string, num: number, szx: number, extra: CoapOption[]): Promise<CoapMessage> {
-  return client.request({
-    method: GET,
-    path,
-    // Size2 = 0 in a request asks the server for the total size (RFC 7959 §4)
-    options: [blockOption(OPT_BLOCK2, { num, more: false, szx }), uintOption(OPT_SIZE2, 0)].concat(extra),
-  });
+// Size2 = 0 in a request asks the server for the total size (RFC 7959 §4)
+const ASK_SIZE = uintOption(OPT_SIZE2, 0);
+
+/** `fixed` = Uri-Path and Uri-Query options, built once per download (sorted, below Block2). */
+function requestBlock(client: CoapClient, fixed: CoapOption[], num: number, szx: number): Promise<CoapMessage> {
+  const options = fixed.slice();
+  options.push(blockOption(OPT_BLOCK2, { num, more: false, szx }), ASK_SIZE);
+  return client.request({ method: GET, path: '', options });
 }
 
 function checkResponse(m: CoapMessage, num: number, size: number): { data: Uint8Array; more: boolean; total: number | undefined } {
@@ -68,7 +69,7 @@ function checkResponse(m: CoapMessage, num: number, size: number): { data: Uint8
 export async function downloadBlockwise(client: CoapClient, path: string, opts: BlockwiseOptions): Promise<BlockwiseResult> {
   let size = opts.blockSize ?? 1024;
   let szx = szxFor(size);
-  const extra = opts.options ?? [];
+  const fixed = uriOptions(path).concat(opts.options ?? []).sort((a, b) => a.number - b.number);
   let num = opts.startBlock ?? 0;
   let received = 0;
   let delivered = num * size;
@@ -82,7 +83,7 @@ export async function downloadBlockwise(client: CoapClient, path: string, opts: 
   // The first response tells the size, the ETag and whether the server prefers smaller blocks.
   let first: CoapMessage;
   try {
-    first = await requestBlock(client, path, num, szx, extra);
+    first = await requestBlock(client, fixed, num, szx);
   } catch (e) {
     return fail(e);
   }
@@ -117,7 +118,7 @@ export async function downloadBlockwise(client: CoapClient, path: string, opts: 
     for (;;) {
       let r: ReturnType<typeof checkResponse>;
       try {
-        r = checkResponse(await requestBlock(client, path, num, szx, extra), num, size);
+        r = checkResponse(await requestBlock(client, fixed, num, szx), num, size);
       } catch (e) {
         return fail(e);
       }
@@ -172,7 +173,7 @@ export async function downloadBlockwise(client: CoapClient, path: string, opts: 
         while (nextToSend <= last && inFlight < cwnd && nextToSend - nextToDeliver < maxWindow * 4) {
           const n = nextToSend++;
           inFlight++;
-          requestBlock(client, path, n, szx, extra).then((m) => {
+          requestBlock(client, fixed, n, szx).then((m) => {
             inFlight--;
             try {
               const r = checkResponse(m, n, size);

@@ -25,7 +25,7 @@ export interface CoapClientOptions {
 
 export interface CoapRequest {
   method: number;
-  /** '/path/to/res' with optional '?query' */
+  /** '/path/to/res' with optional '?query'; '' when `options` already carry Uri-Path/Uri-Query */
   path: string;
   options?: CoapOption[];
   payload?: Uint8Array;
@@ -40,6 +40,7 @@ export interface Observation {
 interface Exchange {
   messageId: number;
   token: Uint8Array;
+  key: string;
   bytes: Uint8Array;
   confirmable: boolean;
   /** retransmissions so far */
@@ -66,6 +67,12 @@ function tokenKey(t: Uint8Array): string {
   let s = '';
   for (let i = 0; i < t.length; i++) s += String.fromCharCode(t[i]);
   return s;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class CoapClient {
@@ -135,18 +142,18 @@ export class CoapClient {
       code: req.method,
       messageId,
       token: tok,
-      options: uriOptions(req.path).concat(req.options ?? []),
+      options: req.path ? uriOptions(req.path).concat(req.options ?? []) : req.options ?? [],
       payload: req.payload ?? new Uint8Array(0),
     });
     return new Promise((resolve, reject) => {
       const timeout = Math.floor(this.ackTimeout * (1 + (this.net.random32() / 0x100000000) * (this.randomFactor - 1)));
       const ex: Exchange = {
-        messageId, token: tok, bytes, confirmable, tries: 0, timeout,
+        messageId, token: tok, key: tokenKey(tok), bytes, confirmable, tries: 0, timeout,
         deadline: this.net.now() + (confirmable ? timeout : this.separateTimeout), acked: !confirmable,
         resolve, reject,
       };
       this.pending.set(messageId, ex);
-      this.byToken.set(tokenKey(tok), ex);
+      this.byToken.set(ex.key, ex);
       this.send(bytes);
       this.arm(ex.deadline);
     });
@@ -228,7 +235,7 @@ export class CoapClient {
         this.arm(ex.deadline);
         return;
       }
-      if (tokenKey(m.token) !== tokenKey(ex.token)) return;
+      if (!sameBytes(m.token, ex.token)) return;
       this.finish(ex);
       ex.resolve(m);
       return;
@@ -263,7 +270,7 @@ export class CoapClient {
 
   private finish(ex: Exchange): void {
     this.pending.delete(ex.messageId);
-    if (this.byToken.get(tokenKey(ex.token)) === ex) this.byToken.delete(tokenKey(ex.token));
+    if (this.byToken.get(ex.key) === ex) this.byToken.delete(ex.key);
   }
 
   private arm(deadline: number): void {

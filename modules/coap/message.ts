@@ -81,7 +81,9 @@ function putExt(out: Uint8Array, at: number, v: number): number {
 
 export function encodeMessage(m: CoapMessage): Uint8Array {
   if (m.token.length > 8) throw new XsuitError('coap-token', 'token longer than 8 bytes');
-  const opts = m.options.slice().sort((a, b) => a.number - b.number);
+  let sorted = true;
+  for (let i = 1; i < m.options.length; i++) if (m.options[i].number < m.options[i - 1].number) sorted = false;
+  const opts = sorted ? m.options : m.options.slice().sort((a, b) => a.number - b.number);
   let size = 4 + m.token.length;
   let prev = 0;
   for (const o of opts) {
