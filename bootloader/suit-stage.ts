@@ -68,7 +68,7 @@ export async function stageEnvelope(
     throw new XsuitError('rollback', `sequence ${auth.sequence} is not above the floor ${floor}`, Reason.conditionFailed, { sequence: auth.sequence, floor });
   }
   const slot = loader.inactiveSlot();
-  const { identity, seen } = watchedIdentity(options.identity);
+  const { identity, seen, onConditionHeld } = watchedIdentity(options.identity);
   let staged: { digest: Uint8Array; length: number } | undefined;
 
   const stage = async (c: { index: number; dependency: boolean }, p: { imageDigest?: { alg: number; bytes: Uint8Array }; imageSize?: number }, source: PayloadSource) => {
@@ -104,6 +104,7 @@ export async function stageEnvelope(
   };
   const platform: SuitPlatform = {
     identity,
+    onConditionHeld,
     currentDigest: (c, _alg, size) => {
       if (c.dependency || c.index !== IMAGE_COMPONENT || !staged) return undefined;
       if (size !== undefined && size !== staged.length) return undefined;

@@ -6,6 +6,8 @@ import { XsuitError } from '../modules/errors/errors';
 import { Reason } from '../modules/report/reasons';
 import { encode } from '../modules/cbor/index';
 import { authenticateEnvelope, runProcedure, type AuthenticatedEnvelope, type SuitPlatform } from '../modules/suit/index';
+import type { ComponentRef } from '../modules/suit/platform';
+import { Cmd } from '../modules/suit/constants';
 import type { Clock, Crypto, DeviceIdentity } from '../hosts/hal';
 import type { TrustPolicy } from '../modules/trust/anchors';
 import { COMPONENT_KEY_BYTES } from '../modules/slots/boot-record';
@@ -25,20 +27,29 @@ export function componentKey(crypto: Crypto, id: Uint8Array[]): Uint8Array {
   return crypto.sha256().update(encode(id)).digest().slice(0, COMPONENT_KEY_BYTES);
 }
 
-/** Records which identity fields the manifest's conditions actually compared. */
-export function watchedIdentity(identity: DeviceIdentity): { identity: DeviceIdentity; seen: Set<string> } {
+/**
+ * Tracks which identity conditions HELD for this device while a procedure runs. Reading
+ * the identity is not enough: a trusted manifest may wrap a failing vendor check in
+ * try-each with an empty fallback, and that must not count as checked.
+ */
+export function watchedIdentity(identity: DeviceIdentity): { identity: DeviceIdentity; seen: Set<string>; onConditionHeld: (op: number, c: ComponentRef) => void } {
   const seen = new Set<string>();
-  const watched = {
-    get vendorId() { seen.add('vendor'); return identity.vendorId; },
-    get classId() { seen.add('class'); return identity.classId; },
-    get deviceId() { seen.add('device'); return identity.deviceId; },
+  return {
+    identity,
+    seen,
+    onConditionHeld: (op, c) => {
+      if (c.dependency) return;
+      if (op === Cmd.vendorId) seen.add('vendor');
+      else if (op === Cmd.classId) seen.add('class');
+      else if (op === Cmd.deviceId) seen.add('device');
+      else if (op === Cmd.imageMatch && c.index === IMAGE_COMPONENT) seen.add('image');
+    },
   };
-  return { identity: watched as DeviceIdentity, seen };
 }
 
 export function requireIdentityChecked(seen: Set<string>): void {
   if (!seen.has('vendor') || !seen.has('class')) {
-    throw new XsuitError('suit-identity-unchecked', 'the manifest does not check this device\'s vendor and class before it acts',
+    throw new XsuitError('suit-identity-unchecked', 'the manifest does not establish that this device\'s vendor and class match before it acts',
       Reason.conditionFailed);
   }
 }
@@ -74,10 +85,11 @@ export class SuitSlotVerifier implements EnvelopeVerifier {
     const auth = this.auth(envelope);
     const id = auth.components[IMAGE_COMPONENT];
     if (!id) throw new XsuitError('suit-no-component', 'the manifest names no component', Reason.componentUnsupported);
-    const { identity, seen } = watchedIdentity(this.options.identity);
+    const { identity, seen, onConditionHeld } = watchedIdentity(this.options.identity);
     let checked: Uint8Array | undefined;
     const platform: SuitPlatform = {
       identity,
+      onConditionHeld,
       clock: this.options.clock,
       currentDigest: (c, _alg, size) => {
         if (c.dependency || c.index !== IMAGE_COMPONENT) return undefined;
@@ -96,7 +108,7 @@ export class SuitSlotVerifier implements EnvelopeVerifier {
     const result = await runProcedure(auth, 'validate', platform, { policy: this.options.policy, crypto: this.options.crypto });
     if (!result.ok) throw result.error ?? new XsuitError('suit-validate-failed', 'validate failed', result.reason);
     requireIdentityChecked(seen);
-    if (!checked) {
+    if (!checked || !seen.has('image')) {
       throw new XsuitError('suit-image-unchecked', 'the manifest\'s validate sequence does not check the image digest', Reason.conditionFailed);
     }
     return { sequence: auth.sequence, componentKey: componentKey(this.options.crypto, id), imageDigest: checked, imageSize: image.size };

@@ -98,12 +98,13 @@ export class UpdateAgent {
       return 'skipped';
     }
     const slot = loader.inactiveSlot();
-    const { identity, seen } = watchedIdentity(verifier.identity);
+    const { identity, seen, onConditionHeld } = watchedIdentity(verifier.identity);
     let staged: { digest: Uint8Array; length: number } | undefined;
     let previouslyRejected = false;
 
     const platform: SuitPlatform = {
       identity,
+      onConditionHeld,
       clock: verifier.clock,
       currentDigest: (c, _alg, size) => {
         if (c.dependency || c.index !== IMAGE_COMPONENT || !staged) return undefined;

@@ -9,6 +9,12 @@ import type { SuitRecord } from '../report/report';
 import type { TrustPolicy } from '../trust/anchors';
 import type { Crypto } from '../../hosts/hal';
 import { Cmd, DIGEST_ALG_SHA256 } from './constants';
+
+const CONDITIONS = new Set<number>([
+  Cmd.vendorId, Cmd.classId, Cmd.imageMatch, Cmd.useBefore, Cmd.componentSlot, Cmd.checkContent,
+  Cmd.dependencyIntegrity, Cmd.isDependency, Cmd.deviceId, Cmd.imageNotMatch, Cmd.minimumBattery,
+  Cmd.updateAuthorized, Cmd.version,
+]);
 import { parseSequence, type Command } from './sequence';
 import { paramsView, setParams, versionMatches, type ParamStore } from './params';
 import { authenticateEnvelope, parseEnvelope, type AuthenticatedEnvelope } from './envelope';
@@ -152,6 +158,7 @@ export class SuitRunner {
           ...(err.detail ?? {}), command: cmd.op, record: (err.detail?.record as SuitRecord | undefined) ?? rec,
         });
       }
+      if (CONDITIONS.has(cmd.op)) this.platform.onConditionHeld?.(cmd.op, this.ref(index));
       if (policy & REPORT_SUCCESS) this.records.push(this.record(cmd, index));
     }
   }

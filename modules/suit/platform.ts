@@ -51,4 +51,10 @@ export interface SuitPlatform {
   invoke(c: ComponentRef, args: Uint8Array | undefined, p: SuitParams): Maybe<void>;
   unlink?(c: ComponentRef): Maybe<void>;
   wait?(waitInfo: CborValue): Maybe<boolean>;
+  /**
+   * Called each time a condition HELD (vendor, class, image-match...). Callers that must
+   * know an outcome use this, never the fact that a callback was consulted: inside
+   * try-each a failed condition is abandoned and the next option may pass without it.
+   */
+  onConditionHeld?(op: number, c: ComponentRef): void;
 }
