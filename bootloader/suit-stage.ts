@@ -105,6 +105,7 @@ export async function stageEnvelope(
   const platform: SuitPlatform = {
     identity,
     onConditionHeld,
+    clock: options.clock,
     currentDigest: (c, _alg, size) => {
       if (c.dependency || c.index !== IMAGE_COMPONENT || !staged) return undefined;
       if (size !== undefined && size !== staged.length) return undefined;

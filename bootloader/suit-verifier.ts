@@ -90,6 +90,7 @@ export class SuitSlotVerifier implements EnvelopeVerifier {
     const platform: SuitPlatform = {
       identity,
       onConditionHeld,
+      verifyingInstalled: true,
       clock: this.options.clock,
       currentDigest: (c, _alg, size) => {
         if (c.dependency || c.index !== IMAGE_COMPONENT) return undefined;

@@ -21,6 +21,8 @@ import type { XsMeter } from '../xs/machine';
 import { loadPublicKeyFile, loadHmacKeyFile } from '../../tools/keys/load';
 import { classId, formatUuid, vendorId } from '../../tools/authoring/uuid';
 
+const hostClock = { now: () => performance.now(), unixTime: () => Math.floor(Date.now() / 1000) };
+
 export interface DeviceInitOptions {
   trust: string[];
   threshold?: number;
@@ -103,7 +105,8 @@ export class SimDevice {
   }
 
   private verifierOptions() {
-    return { policy: this.prov.trust, identity: this.prov.identity, crypto: nobleCrypto };
+    // the simulated device keeps the host's wall time, as a board does from SNTP or an RTC
+    return { policy: this.prov.trust, identity: this.prov.identity, crypto: nobleCrypto, clock: hostClock };
   }
 
   /**

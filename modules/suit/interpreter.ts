@@ -10,15 +10,17 @@ import type { TrustPolicy } from '../trust/anchors';
 import type { Crypto } from '../../hosts/hal';
 import { Cmd, DIGEST_ALG_SHA256 } from './constants';
 
+import { parseSequence, type Command } from './sequence';
+import { paramsView, setParams, versionMatches, type ParamStore } from './params';
+import { authenticateEnvelope, parseEnvelope, type AuthenticatedEnvelope } from './envelope';
+import type { ComponentRef, SuitParams, SuitPlatform } from './platform';
+
+// commands whose success the platform may want to know of (onConditionHeld)
 const CONDITIONS = new Set<number>([
   Cmd.vendorId, Cmd.classId, Cmd.imageMatch, Cmd.useBefore, Cmd.componentSlot, Cmd.checkContent,
   Cmd.dependencyIntegrity, Cmd.isDependency, Cmd.deviceId, Cmd.imageNotMatch, Cmd.minimumBattery,
   Cmd.updateAuthorized, Cmd.version,
 ]);
-import { parseSequence, type Command } from './sequence';
-import { paramsView, setParams, versionMatches, type ParamStore } from './params';
-import { authenticateEnvelope, parseEnvelope, type AuthenticatedEnvelope } from './envelope';
-import type { ComponentRef, SuitParams, SuitPlatform } from './platform';
 
 export interface ProcedureOptions {
   /** trust policy for dependency manifests (process-dependency, dependency-integrity) */
@@ -246,6 +248,9 @@ export class SuitRunner {
       case Cmd.abort: return conditionFailed('abort');
       case Cmd.useBefore: {
         const limit = p.useBefore ?? missing('use-before');
+        // use-before limits when an update may be applied; an image that was installed in
+        // time keeps booting after the date.
+        if (pf.verifyingInstalled) return;
         const now = pf.clock?.unixTime();
         if (now === undefined || now >= limit) conditionFailed('manifest is past its use-before time (or no wall time)');
         return;

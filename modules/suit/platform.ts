@@ -38,6 +38,11 @@ type Maybe<T> = T | Promise<T>;
 export interface SuitPlatform {
   identity: DeviceIdentity;
   clock?: Clock;
+  /**
+   * True when re-validating an image already installed (the loader at power-on): conditions
+   * that limit installation in time (use-before) do not stop it from booting.
+   */
+  verifyingInstalled?: boolean;
   currentDigest(c: ComponentRef, alg: number, size: number | undefined): Maybe<Uint8Array | undefined>;
   checkSlot?(c: ComponentRef, slot: number): Maybe<boolean>;
   readContent?(c: ComponentRef, length: number): Maybe<Uint8Array | undefined>;
