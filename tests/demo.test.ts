@@ -20,6 +20,7 @@ const dir = join('build', 'test-demo');
 test('xsuit demo --json: v1 → v2 over CoAP confirmed, v3 over MQTT fails its health check and reverts to v2', async () => {
   rmSync(dir, { recursive: true, force: true });
   const r = await run(['demo', '--json', '--dir', dir]);
+  if (r.code !== 0) throw new Error(`demo failed (${r.code}): ${r.stderr}\nlast output:\n${r.stdout.split('\n').slice(-15).join('\n')}`);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
