@@ -11,7 +11,7 @@ import { authenticateEnvelope, runProcedure, type SuitPlatform } from '../module
 import { floorOf, type BootState } from '../modules/slots/boot-record';
 import { bytesEqual } from '../modules/bytes/compare';
 import type { SlotIndex } from '../modules/slots/layout';
-import { slotHeader } from '../modules/slots/slot-reader';
+import { readStagedEnvelope, slotHeader } from '../modules/slots/slot-reader';
 import type { SlotWriter } from '../modules/slots/slot-writer';
 import type { Loader } from './loader';
 import { DIGEST_ALG_SHA256 } from '../modules/suit/constants';
@@ -140,11 +140,20 @@ export async function stageEnvelope(
 /**
  * After a power cut during staging: continues the interrupted SlotWriter from its last
  * whole sector, or switches to a slot that was completed but not yet switched to.
- * Returns undefined when there is nothing to resume (start over with stageEnvelope).
+ * With `envelope`, only a staging of exactly that envelope is resumed (pass it: without
+ * it any interrupted staging is continued). Returns undefined when there is nothing to
+ * resume (start over with stageEnvelope).
  */
-export async function resumeStaged(loader: Loader, payload: PayloadSource, chunk = 4096): Promise<StageResult | undefined> {
+export async function resumeStaged(loader: Loader, payload: PayloadSource, envelope?: Uint8Array, chunk = 4096): Promise<StageResult | undefined> {
   const slot = loader.inactiveSlot();
-  const header = slotHeader(loader.slotFlash(slot));
+  const flash = loader.slotFlash(slot);
+  const header = slotHeader(flash);
+  if (envelope) {
+    // only the update being installed may be resumed: a staging left by another envelope
+    // (or the old image's record surviving a torn header erase) is started over
+    const stored = readStagedEnvelope(flash, header);
+    if (!stored || !bytesEqual(stored, envelope)) return undefined;
+  }
   if (header.state === 'complete' && header.record) {
     try {
       const state = await loader.switchTo(slot);

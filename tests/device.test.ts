@@ -172,5 +172,6 @@ test('device sweep --json prints cutPoints, chains and violations', async () => 
   const r = await xsuit('device', 'sweep', '--chains', '20', '--seeds-per-point', '1', '--json');
   expect(r.code).toBe(0);
   expect(r.json).toMatchObject({ ok: true, chains: 20, violations: 0 });
-  expect(r.json.cutPoints).toBe(r.json.operations.update + r.json.operations.revert + r.json.operations.reject);
+  expect(r.json.cutPoints).toBe(r.json.operationsCut);
+  expect(Object.keys(r.json.operations)).toEqual(['update', 'revert', 'reject', 'overwrite']);
 }, 120_000);

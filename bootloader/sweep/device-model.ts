@@ -10,7 +10,7 @@ import { parsePartitionsCsv } from '../../hosts/common/partitions';
 import { decodeProvisioning, writeProvisioning, type Provisioning } from '../../modules/slots/provisioning';
 import { PROVISION_PARTITION, openSlot } from '../../modules/slots/layout';
 import { readEnvelope, readImage, slotHeader } from '../../modules/slots/slot-reader';
-import { BootEvent } from '../../modules/slots/boot-record';
+import { BootEvent, type BootState } from '../../modules/slots/boot-record';
 import { bytesEqual } from '../../modules/bytes/compare';
 import { Loader, type BootDecision } from '../loader';
 import { SuitSlotVerifier, type SuitVerifierOptions } from '../suit-verifier';
@@ -40,6 +40,8 @@ export interface SweepInputs {
   good: Release;
   sick: Release;
   rejecting: Release;
+  /** offered once `good` is confirmed: it overwrites the slot that holds `base` (confirms) */
+  next: Release;
   crypto: Crypto;
 }
 
@@ -70,29 +72,36 @@ export class DeviceModel {
   readonly prov: Provisioning;
   readonly options: SuitVerifierOptions;
   readonly digests = new Map<string, Uint8Array>();
-  /** boot state right after baseline() */
-  baseState: import('../../modules/slots/boot-record').BootState | undefined;
+
   constructor(readonly inputs: SweepInputs) {
     this.prov = decodeProvisioning(inputs.provisioning);
     this.options = { policy: this.prov.trust, identity: this.prov.identity, crypto: inputs.crypto };
-    for (const r of [inputs.base, inputs.good, inputs.sick, inputs.rejecting]) this.digests.set(r.name, inputs.crypto.sha256().update(r.payload).digest());
+    for (const r of this.releases()) this.digests.set(r.name, inputs.crypto.sha256().update(r.payload).digest());
+  }
+
+  releases(): Release[] {
+    const i = this.inputs;
+    return [i.base, i.good, i.sick, i.rejecting, i.next];
   }
 
   loader(device: FlashDevice): Loader {
     return new Loader({ flash: device, crypto: this.inputs.crypto, verifier: new SuitSlotVerifier(this.options), maxAttempts: this.prov.maxAttempts });
   }
 
-  /** Factory state: provisioned, base image installed and confirmed. */
-  async baseline(): Promise<Uint8Array> {
+  /** Factory state: provisioned, base image installed and confirmed (then, optionally, more releases). */
+  async baseline(releases: Release[] = [this.inputs.base]): Promise<{ bytes: Uint8Array; state: BootState }> {
     const chip = new SweepChip();
     writeProvisioning(chip.device.open(PROVISION_PARTITION), this.prov);
     const loader = this.loader(chip.device);
     loader.initialise();
-    await stageEnvelope(loader, this.options, this.inputs.base.envelope, bytesSource(this.inputs.base.payload));
-    const d = await loader.boot();
-    if (d.kind !== 'boot') throw new Error('baseline: base image did not boot');
-    this.baseState = await loader.confirm();
-    return chip.store.bytes.slice();
+    let state: BootState | undefined;
+    for (const r of releases) {
+      await stageEnvelope(loader, this.options, r.envelope, bytesSource(r.payload));
+      const d = await loader.boot();
+      if (d.kind !== 'boot' || !d.trial) throw new Error(`baseline: ${r.name} did not boot on trial`);
+      state = await loader.confirm();
+    }
+    return { bytes: chip.store.bytes.slice(), state: state! };
   }
 
   /** Which release the booted slot holds, judged by the oracle (bytes, not the loader's word). */
@@ -104,7 +113,7 @@ export class DeviceModel {
     const hash = this.inputs.crypto.sha256();
     readImage(flash, (chunk) => hash.update(chunk), h);
     const digest = hash.digest();
-    for (const r of [this.inputs.base, this.inputs.good, this.inputs.sick, this.inputs.rejecting]) {
+    for (const r of this.releases()) {
       if (bytesEqual(envelope, r.envelope) && bytesEqual(digest, this.digests.get(r.name)!)) return r;
     }
     return undefined;
@@ -114,8 +123,8 @@ export class DeviceModel {
    * The running image's behaviour. Returns 'restart' when it rebooted the device (after
    * switching to an update), 'idle' when it has nothing more to do.
    */
-  async act(loader: Loader, running: Release, d: BootDecision & { kind: 'boot' }, offer: Release, log: { confirmed: boolean; confirmCalled: boolean }): Promise<'restart' | 'idle'> {
-    if (running !== this.inputs.base) {
+  async act(loader: Loader, running: Release, d: BootDecision & { kind: 'boot' }, base: Release, offer: Release, log: { confirmed: boolean; confirmCalled: boolean }): Promise<'restart' | 'idle'> {
+    if (running !== base) {
       if (d.trial && running.behaviour === 'confirm') {
         // a cut can fall after the record landed but before confirm() returns: that is a confirm too
         log.confirmCalled = true;
@@ -135,7 +144,7 @@ export class DeviceModel {
     if (e === BootEvent.revertedAttempts || e === BootEvent.revertedInvalid || e === BootEvent.rejected) return 'idle';
     try {
       const payload = bytesSource(offer.payload);
-      const done = (await resumeStaged(loader, payload)) ?? (await stageEnvelope(loader, this.options, offer.envelope, payload));
+      const done = (await resumeStaged(loader, payload, offer.envelope)) ?? (await stageEnvelope(loader, this.options, offer.envelope, payload));
       void done;
       return 'restart';
     } catch (err) {

@@ -18,6 +18,7 @@ export async function sweepInputsFrom(dir: string): Promise<SweepInputs> {
     good: { name: 'v2', envelope: f('v2.suit'), payload: f('v2.js'), behaviour: 'confirm' },
     sick: { name: 'v2-sick', envelope: f('v2-sick.suit'), payload: f('v2-sick.js'), behaviour: 'sick' },
     rejecting: { name: 'v2-rejects', envelope: f('v2-rejects.suit'), payload: f('v2-rejects.js'), behaviour: 'reject' },
+    next: { name: 'v3', envelope: f('v3.suit'), payload: f('v3.js'), behaviour: 'confirm' },
   };
 }
 

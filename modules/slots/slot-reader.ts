@@ -27,6 +27,18 @@ export function readEnvelope(flash: Flash, header: SlotHeader = readSlotHeader(f
   return flash.read(flash.sectorSize, record.envelopeLength);
 }
 
+/**
+ * The envelope of a slot that is complete or still being staged (its envelope sectors
+ * done); undefined otherwise. Lets an agent check that an interrupted staging belongs to
+ * the update it is installing before it resumes it.
+ */
+export function readStagedEnvelope(flash: Flash, header: SlotHeader = readSlotHeader(flash)): Uint8Array | undefined {
+  const record = header.record;
+  if (!record || header.state === 'empty' || header.doneSectors < header.envelopeSectors) return undefined;
+  if (record.envelopeLength > MAX_ENVELOPE_BYTES) return undefined;
+  return flash.read(flash.sectorSize, record.envelopeLength);
+}
+
 /** SHA-256 of the image as it is in flash now, with one sector of RAM. */
 export function hashImage(flash: Flash, crypto: Crypto, header: SlotHeader = readSlotHeader(flash)): Uint8Array {
   const record = requireComplete(flash, header);

@@ -5,7 +5,7 @@ import { defineCases, type CaseEnv } from '../harness/device-case';
 import { bytesEqual, equal, ok, rejectsCode } from '../harness/check';
 import { Loader } from '../../bootloader/loader';
 import { SuitSlotVerifier } from '../../bootloader/suit-verifier';
-import { bytesSource, stageEnvelope } from '../../bootloader/suit-stage';
+import { bytesSource, resumeStaged, stageEnvelope } from '../../bootloader/suit-stage';
 import { decodeProvisioning, writeProvisioning } from '../../modules/slots/provisioning';
 import { PROVISION_PARTITION, openSlot } from '../../modules/slots/layout';
 import { slotHeader } from '../../modules/slots/slot-reader';
@@ -97,5 +97,18 @@ export default defineCases('loader with real SUIT envelopes', (add) => {
     await d.install('v3-ab', 'v3.js');
     const a = await d.loader.boot();
     ok(a.kind === 'boot' && a.slot === 0 && a.trial && a.verified.sequence === 3, 'v3 on trial in slot A');
+  });
+
+  add('an interrupted staging is resumed only by the update it belongs to', async (env) => {
+    const d = await withV1(env);
+    const sick = env.fixture(`${FX}v2-sick.js`);
+    const w = d.loader.beginStaging({ envelope: env.fixture(`${FX}v2-sick.suit`), imageLength: sick.length, imageDigest: env.crypto.sha256().update(sick).digest() });
+    w.write(sick.subarray(0, 4096)); // one whole sector, then the power fails
+    const v2 = bytesSource(env.fixture(`${FX}v2.js`));
+    equal(await resumeStaged(d.loader, v2, env.fixture(`${FX}v2.suit`)), undefined, 'another envelope: not resumed');
+    const r = await resumeStaged(d.loader, bytesSource(sick), env.fixture(`${FX}v2-sick.suit`));
+    ok(r !== undefined && r.slot === 1, 'its own envelope: resumed and switched');
+    const b = await d.loader.boot();
+    ok(b.kind === 'boot' && b.slot === 1 && b.trial && b.verified.sequence === 2, 'the resumed image boots on trial');
   });
 });

@@ -29,8 +29,8 @@ A/B slots, boot record, provisioning). Every run is one event in its life:
   confirm  the running trial image passed its health check (the floor rises)
   reject   it failed: revert to the confirmed image now
   status   slots, sequences, digests, trial state, floor, last event
-  sweep    power-cut sweep: cut at every flash operation of an update, a revert and a
-           reject cycle (2 partial-write seeds each),
+  sweep    power-cut sweep: cut at every flash operation of an update, a revert, a
+           reject and an overwrite cycle (2 partial-write seeds each),
            then seeded random chains of cuts; prints {cutPoints, chains, violations}
 
 exit codes: 0 ok, 1 refused / failed / recovery, 2 usage or I/O error
@@ -158,7 +158,7 @@ async function run(sub: string, args: string[], io: CliIO): Promise<number> {
       const r = await sweepWithFreshFixtures({ chains: uintOption(p, 'chains') ?? 1000, chainSeed: uintOption(p, 'seed'), seedsPerPoint: uintOption(p, 'seeds-per-point') ?? 2 });
       if (p.switches.has('json')) io.out(JSON.stringify({ ok: r.violations === 0, ...r }));
       else {
-        io.out(`power-cut sweep: ${r.cutPoints} cut points = ${r.operationsCut} flash operations x ${r.seedsPerPoint} partial-write seeds (update cycle ${r.operations.update} ops, revert ${r.operations.revert}, reject ${r.operations.reject}), ${r.chains} chains (${r.chainCutsFired} cuts), ${r.powerOns} power-ons`);
+        io.out(`power-cut sweep: ${r.cutPoints} cut points = ${r.operationsCut} flash operations x ${r.seedsPerPoint} partial-write seeds (cycles: update ${r.operations.update} ops, revert ${r.operations.revert}, reject ${r.operations.reject}, overwrite ${r.operations.overwrite}), ${r.chains} chains (${r.chainCutsFired} cuts), ${r.powerOns} power-ons`);
         io.out(`violations: ${r.violations}`);
         for (const v of r.details) io.out(`  ${v}`);
       }
