@@ -142,8 +142,14 @@ export class SlotWriter {
     const length = alignUp(bytes.length, markerSize(this.flash));
     let out = bytes;
     if (length !== bytes.length) {
-      out = new Uint8Array(length).fill(0xff);
-      out.set(bytes);
+      // pad with the erased value; the image tail pads in place so RAM stays one sector
+      if (bytes.buffer === this.buffer.buffer && bytes.byteOffset === this.buffer.byteOffset) {
+        this.buffer.fill(0xff, bytes.length, length);
+        out = this.buffer.subarray(0, length);
+      } else {
+        out = new Uint8Array(length).fill(0xff);
+        out.set(bytes);
+      }
     }
     if (out.length > 0) this.flash.write(sector * this.flash.sectorSize, out);
     this.flash.write(progressOffset(this.flash, dataSector), markerBytes(this.flash));
