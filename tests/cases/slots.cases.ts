@@ -117,4 +117,23 @@ export default defineCases('A/B slots: SlotWriter and reader', (add) => {
     equal(SlotWriter.resume(flash, env.crypto), undefined, 'nothing to resume');
     throwsCode(() => readEnvelope(flash), 'slot-not-complete', 'reader');
   });
+
+  add('works with 16-byte write alignment (flash encryption) and resumes there too', (env) => {
+    const sim = env.newFlash({ partitionsCsv: SMALL_PARTITIONS, chipSize: SMALL_CHIP, writeAlign: 16 });
+    const flash = sim.device.open('slot_a');
+    const image = pattern(2 * 4096 + 77, 21);
+    const request = { envelope: pattern(333, 22), imageLength: image.length, imageDigest: sha(env, image) };
+    sim.cutAt(6, 3);
+    try {
+      const w = SlotWriter.begin(flash, env.crypto, request);
+      feed(w, image, 0, 1000);
+      w.finish();
+    } catch (e) { if ((e as { code?: string }).code !== 'power-cut') throw e; }
+    const again = sim.reboot().open('slot_a');
+    const w = SlotWriter.resume(again, env.crypto) ?? SlotWriter.begin(again, env.crypto, request);
+    feed(w, image, w.offset, 1000);
+    w.finish();
+    bytesEqual(hashImage(again, env.crypto), request.imageDigest, 'image');
+    bytesEqual(readEnvelope(again), request.envelope, 'envelope');
+  });
 });
