@@ -67,6 +67,7 @@ async function withDevice<T>(p: ParsedArgs, fn: (d: SimDevice) => Promise<T>): P
 function bootLines(r: BootResult): string[] {
   if (r.kind === 'recovery') return [`RECOVERY: ${r.why}`, ...r.checks.map((c) => `  slot ${c.slot}: ${c.ok ? 'ok' : `${c.code} (${reasonName(c.reason ?? 0)})`}`)];
   const lines = [`booted slot ${r.slot}: sequence ${r.sequence}${r.trial ? `, on trial (attempt ${r.attempt} of ${r.maxAttempts})` : ', confirmed'}${r.event === 'fallback' ? ' — FALLBACK: the active slot failed verification' : ''}`];
+  if (r.loaderMeter) lines.push(`  loader ran in XS: ${r.loaderMeter.compute} compute ticks`);
   if (r.image) {
     for (const l of r.image.log) lines.push(`  image: ${l}`);
     if (!r.image.ok) lines.push(`  image crashed: ${r.image.error}`);
@@ -146,7 +147,7 @@ async function run(sub: string, args: string[], io: CliIO): Promise<number> {
         const b = s.bootRecord;
         out(io, p.switches.has('json'), s as unknown as Record<string, unknown>, [
           `active slot ${b.active ?? 'none'}${b.trial ? ` on trial (${b.attempts}/${b.maxAttempts} attempts)` : ''}; confirmed slot ${b.confirmedSlot ?? 'none'}`,
-          `floor: ${b.floors.map((f) => `${f.sequence} (component ${f.component})`).join(', ') || 'none'}; last event: ${b.lastEvent}${b.lastReason ? ` (${reasonName(b.lastReason)})` : ''}`,
+          `floor: ${b.floors.map((f) => `${f.sequence} (component ${f.component})`).join(', ') || 'none'}; last report: ${b.lastEvent}${b.lastReason ? ` (${reasonName(b.lastReason)})` : ''}`,
           ...s.slots.map((x) => `slot ${x.slot}: ${x.state}${x.sequence !== undefined ? `, sequence ${x.sequence}` : ''}${x.valid === false ? `, INVALID: ${(x.invalid as { code: string }).code}` : x.valid ? ', valid' : ''}${x.imageLength !== undefined ? `, ${x.imageLength} bytes` : ''}`),
         ]);
         return 0;
