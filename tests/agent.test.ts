@@ -164,3 +164,18 @@ test('over MQTT: retained manifest, fetch by offset; a rejected image is not ret
   expect(events).toContainEqual(expect.objectContaining({ type: 'skipped', why: 'previously-rejected' }));
   t.close();
 });
+
+test('a manifest that arrives while another is being handled is queued and handled next', async () => {
+  const d = await deviceWithV1(set);
+  const t = coap('dev-q');
+  const events: AgentEvent[] = [];
+  const restarts = { n: 0 };
+  const agent = agentFor(d, t, events, restarts);
+  const first = agent.offer(set.envelopes.v1);
+  expect(await agent.offer(set.envelopes.v3)).toBe('queued');
+  expect(await first).toBe('installed');
+  expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['queued', 'skipped', 'switched']));
+  expect(events.find((e) => e.type === 'switched')).toMatchObject({ sequence: 3 });
+  expect(restarts.n).toBe(1);
+  t.close();
+});

@@ -34,7 +34,7 @@ test('xsuit demo --json: v1 → v2 over CoAP confirmed, v3 over MQTT fails its h
 
 test('a second run reuses the keys and ends with the one-line summary', async () => {
   const r = await run(['demo', '--dir', dir]);
-  expect(r.code).toBe(0);
+  if (r.code !== 0) throw new Error(`demo failed (${r.code}): ${r.stderr}\nlast output:\n${r.stdout.split('\n').slice(-15).join('\n')}`);
   expect(r.stdout).toContain('keys: using');
   const last = r.stdout.trim().split('\n').pop() as string;
   expect(last).toMatch(/^demo ok: v1 → v2 over coap \(confirmed\), v3 over mqtt failed its health check → reverted; running v2;/);

@@ -29,10 +29,10 @@ const v1 = () => factoryDevice(root, { image: release.image[0], suit: release.su
 const progressed = (events: DeviceEvent[], fraction: number) =>
   events.some((e) => e.type === 'progress' && (e.offset as number) >= fraction * (e.total as number) && (e.offset as number) < (e.total as number));
 
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
+async function until(cond: () => boolean, what: string, events: DeviceEvent[], ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+    if (Date.now() > end) throw new Error(`${what}: not reached in ${ms} ms; device events:\n${events.map((e) => JSON.stringify(e)).join('\n')}`);
     await sleep(2);
   }
 }
@@ -46,7 +46,7 @@ test('CoAP server restarted mid-transfer: the XS agent retries from its offset a
   const device = new XsSimulatedDevice(await v1(), { device: 'xs-a', channel: DEMO_CLASS, coapPort: port, mqttPort: brokerPort, ackTimeout: 100 }, (e) => events.push(e));
   try {
     expect(await device.powerOn()).toMatchObject({ slot: 'A', sequence: 1, trial: false });
-    await until(() => progressed(events, 0.25));
+    await until(() => progressed(events, 0.25), 'a quarter downloaded', events);
     await server.close();
     expect(events.some((e) => e.type === 'staged')).toBe(false); // the outage really is mid-transfer
     await sleep(600);
@@ -55,7 +55,7 @@ test('CoAP server restarted mid-transfer: the XS agent retries from its offset a
     const fetches = events.filter((e) => e.type === 'fetching');
     expect(fetches.length).toBe(1); // one fetch that survived the outage, not a restart from zero
     expect(await device.powerOn()).toMatchObject({ slot: 'B', sequence: 2, trial: true });
-    await until(() => events.some((e) => e.type === 'confirmed' && e.sequence === 2));
+    await until(() => events.some((e) => e.type === 'confirmed' && e.sequence === 2), 'v2 confirmed', events);
   } finally {
     await device.powerOff();
     await server.close();
@@ -69,7 +69,7 @@ test('power cut mid-transfer: the partial image never boots; the same image resu
   const device = new XsSimulatedDevice(await v1(), { device: 'xs-b', channel: DEMO_CLASS, coapPort: server.coapPort, mqttPort: server.mqtt!.port }, (e) => events.push(e));
   try {
     await device.powerOn();
-    await until(() => progressed(events, 0.4));
+    await until(() => progressed(events, 0.4), '40% downloaded', events);
     await device.powerOff();
     events.length = 0;
     expect(await device.powerOn()).toMatchObject({ slot: 'A', sequence: 1, trial: false });
@@ -95,10 +95,10 @@ test('power cut mid-transfer: the partial image never boots; the same image resu
     await device.powerOn();
     await device.untilRestart(); // v1 → v2 over CoAP
     expect(await device.powerOn()).toMatchObject({ slot: 'B', sequence: 2, trial: true });
-    await until(() => events.some((e) => e.type === 'confirmed' && e.sequence === 2));
+    await until(() => events.some((e) => e.type === 'confirmed' && e.sequence === 2), 'v2 confirmed', events);
     events.length = 0;
     writeFileSync(join(dir, DEMO_CLASS, 'manifest.suit'), readFileSync(release.suit[2]));
-    await until(() => progressed(events, 0.2));
+    await until(() => progressed(events, 0.2), '20% of v3 downloaded', events);
     await broker.stop();
     expect(events.some((e) => e.type === 'staged')).toBe(false); // the outage really is mid-transfer
     await sleep(300);

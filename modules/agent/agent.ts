@@ -20,7 +20,8 @@ import type { UpdateTransport } from './transport';
 
 export type AgentEvent =
   | { type: 'manifest'; sequence: number; transport: string }
-  | { type: 'skipped'; sequence: number; why: 'not-newer' | 'previously-rejected' | 'trial-pending' | 'busy' }
+  | { type: 'skipped'; sequence: number; why: 'not-newer' | 'previously-rejected' | 'trial-pending' }
+  | { type: 'queued' }
   | { type: 'rejected'; code: string; reason: number; message: string }
   | { type: 'fetching'; uri: string; offset: number; resumed: boolean }
   | { type: 'progress'; offset: number; total: number }
@@ -42,6 +43,8 @@ export type OfferOutcome = 'installed' | 'skipped' | 'rejected';
 export class UpdateAgent {
   private readonly o: AgentOptions;
   private busy = false;
+  /** the newest envelope that arrived while another was being handled (latest wins) */
+  private pending: Uint8Array | undefined;
 
   constructor(options: AgentOptions) {
     this.o = options;
@@ -61,17 +64,27 @@ export class UpdateAgent {
   /**
    * Takes one envelope through the whole update. Resolves 'installed' after the switch
    * (restart() has been called), 'skipped' for nothing-to-do, 'rejected' on failure
-   * (the report has been sent).
+   * (the report has been sent). An envelope offered while another is being handled is
+   * kept (the newest one) and handled right after: a release published during a
+   * transfer must not be lost. Such a call resolves 'queued'.
    */
-  async offer(envelope: Uint8Array): Promise<OfferOutcome> {
+  async offer(envelope: Uint8Array): Promise<OfferOutcome | 'queued'> {
     if (this.busy) {
-      this.emit({ type: 'skipped', sequence: -1, why: 'busy' });
-      return 'skipped';
+      this.pending = envelope;
+      this.emit({ type: 'queued' });
+      return 'queued';
     }
     this.busy = true;
     try {
-      return await this.install(envelope);
+      let outcome = await this.install(envelope);
+      while (this.pending && outcome !== 'installed') {
+        const next = this.pending;
+        this.pending = undefined;
+        outcome = await this.install(next);
+      }
+      return outcome;
     } finally {
+      this.pending = undefined;
       this.busy = false;
     }
   }

@@ -208,6 +208,7 @@ function describe(e: Record<string, unknown>): string {
     case 'rejected': return `update refused: ${e.code} (reason ${e.reason})`;
     case 'reported': return `SUIT report sent (${e.ok ? 'success' : `reason ${e.reason}`})`;
     case 'watching': return `watching for updates over ${e.transport}`;
+    case 'queued': return 'a newer manifest arrived while busy: queued';
     default: return JSON.stringify(e);
   }
 }
