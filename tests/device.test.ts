@@ -1,6 +1,6 @@
 // `xsuit device` as a black box: the CLI in-process over real flash files, envelopes
 // made by xsuit keygen/create/sign, images run in fresh XS machines.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../tools/cli/main';
@@ -37,6 +37,10 @@ async function deviceOnV1(name: string): Promise<string> {
 beforeAll(async () => {
   FX = await deviceFixtures();
   work = mkdtempSync(join(tmpdir(), 'xsuit-device-'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
 });
 
 test('v1 to v2: install, trial boot in XS, the image confirms itself, status shows the floor', async () => {
