@@ -160,6 +160,17 @@ test('--threshold 2: one signature is not enough, author + operator is', async (
   expect((await xsuit('device', 'boot', '--flash', flash, '--engine', 'xs', '--json')).json.boot).toMatchObject({ slot: 'A', trial: true, image: { confirmed: true } });
 });
 
+test('an HMAC trust anchor (--trust hmac:FILE) accepts COSE_Mac0 envelopes', async () => {
+  const flash = join(work, 'hmac.bin');
+  expect((await xsuit('keygen', '--alg', 'hmac256', '--out', join(work, 'shared'), '--force')).code).toBe(0);
+  expect((await xsuit('device', 'init', '--flash', flash, '--trust', `hmac:${join(work, 'shared.hmac')}`)).code).toBe(0);
+  const mac = join(work, 'v1-mac.suit');
+  expect((await xsuit('sign', fx('v1.unsigned.suit'), '-k', join(work, 'shared.hmac'), '-o', mac)).code).toBe(0);
+  expect((await xsuit('device', 'install', '--flash', flash, fx('v1.suit'), fx('v1.js'), '--json')).json.error.code).toMatch(/^(suit|cose)-/); // an EdDSA signature is not a MAC
+  expect((await xsuit('device', 'install', '--flash', flash, mac, fx('v1.js'))).code).toBe(0);
+  expect((await xsuit('device', 'boot', '--flash', flash, '--json')).json.boot).toMatchObject({ slot: 'A', trial: true, image: { confirmed: true } });
+});
+
 test('init refuses to overwrite; usage errors exit 2', async () => {
   const flash = await freshDevice('init');
   const copy = join(work, 'init-copy.bin');
