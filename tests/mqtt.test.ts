@@ -196,3 +196,27 @@ describe('embedded broker (no --mqtt)', () => {
     c.close();
   });
 });
+
+test('credentials: a broker that checks them accepts the right ones and refuses others with a typed error', async () => {
+  const { Aedes } = await import('aedes');
+  const { createServer } = await import('node:net');
+  const broker = await Aedes.createBroker({
+    authenticate: (_client, username, password, done) => done(null, username === 'fleet' && Buffer.from(password ?? '').toString() === 's3cret'),
+  });
+  const srv = createServer(broker.handle);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  try {
+    const good = new MqttClient({ net, address: '127.0.0.1', port, clientId: 'cred-ok', username: 'fleet', password: Buffer.from('s3cret') });
+    await good.connect();
+    expect(good.isConnected).toBe(true);
+    good.close();
+    const bad = new MqttClient({ net, address: '127.0.0.1', port, clientId: 'cred-bad', username: 'fleet', password: Buffer.from('guess') });
+    const err = await bad.connect().catch((e) => e);
+    expect(err.code).toBe('mqtt-refused');
+    expect([4, 5]).toContain(err.detail.returnCode);
+    bad.close();
+  } finally {
+    await new Promise<void>((r) => { srv.close(() => r()); broker.close(); });
+  }
+});
