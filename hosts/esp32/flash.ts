@@ -1,11 +1,13 @@
 // FlashDevice (hosts/hal.ts) over ECMA-419 `embedded:storage/flash` on ESP32 (also
 // ESP32-C3/S3). Moddable opens DATA partitions by label (xsuit_boot, xsuit_prov,
-// xsuit_env) and app partitions only as "running" / "nextota": the image of an update
-// goes through the image target (image-target.ts, `embedded:update`), never through a
-// raw Flash, because ESP-IDF must see a whole, validated app image at offset 0.
+// xsuit_env) and app partitions only as "running" / "nextota". The slots `slot_a` and
+// `slot_b` are SplitSlotFlash views (split-slot.ts): header and envelope in their half of
+// xsuit_env, the image in the ESP-IDF app partition through `embedded:update`.
 import FlashStorage from "embedded:storage/flash";
 import { XsuitError } from "../../modules/errors/errors";
 import type { Flash, FlashDevice, PartitionInfo } from "../hal";
+import { SplitSlotFlash, flashWindow } from "./split-slot";
+import { Esp32AppPartition } from "./image-target";
 
 type NativeFlash = ReturnType<typeof FlashStorage.open>;
 
@@ -53,7 +55,10 @@ class Esp32Partition implements Flash {
 }
 
 export class Esp32FlashDevice implements FlashDevice {
-  private readonly opened = new Map<string, Esp32Partition>();
+  private readonly opened = new Map<string, Flash>();
+
+  /** `running` is the label of the app partition ESP-IDF started ("slot_a" or "slot_b"). */
+  constructor(private readonly running: string) {}
 
   partitions(): PartitionInfo[] {
     const out: PartitionInfo[] = [];
@@ -69,7 +74,13 @@ export class Esp32FlashDevice implements FlashDevice {
     const cached = this.opened.get(name);
     if (cached) return cached;
     if (name === "slot_a" || name === "slot_b") {
-      throw new XsuitError("flash-app-partition", `'${name}' is an ESP-IDF app partition: write images through the ESP32 image target (embedded:update), not raw flash`);
+      // one view per power-on: it carries the esp_ota handle of a staging in progress
+      const env = this.open("xsuit_env");
+      const half = Math.floor(env.size / 2 / env.sectorSize) * env.sectorSize;
+      const meta = flashWindow(env, `${name}_meta`, name === "slot_a" ? 0 : half, half);
+      const slot = new SplitSlotFlash(name, meta, new Esp32AppPartition(name, this.running));
+      this.opened.set(name, slot);
+      return slot;
     }
     let native: NativeFlash;
     try {

@@ -1,5 +1,6 @@
 // The ESP32 host (ESP32, ESP32-C3, ESP32-S3): data partitions through
-// embedded:storage/flash, the update image through embedded:update (image-target.ts),
+// embedded:storage/flash, slots split over xsuit_env and the ESP-IDF app partitions with
+// the image written through embedded:update (split-slot.ts, image-target.ts),
 // the ESP-IDF rollback state through xsuit's native module (ota.js + xsuit-ota.c),
 // System.restart(), native Digest/ECDSA crypto, and lwIP sockets from embedded:io.
 import System from "system";
@@ -14,7 +15,6 @@ import { moddableClock } from "./clock";
 import { moddableCrypto } from "./crypto";
 import { ModdableNet } from "./net";
 import { Esp32FlashDevice } from "./flash";
-import { EnvelopeStore, Esp32ImageTarget } from "./image-target";
 
 export interface PowerOn {
   host: DeviceHost;
@@ -22,18 +22,18 @@ export interface PowerOn {
   /** always 1 on a board: a restart really restarts */
   boot: number;
   config: Record<string, unknown>;
-  /** ESP32 only: the image target, envelope store and rollback state of this power-on */
-  esp32?: Esp32Boot;
+  /** ESP-IDF's own view of this boot (its bootloader picked the app partition) */
+  rollback: PlatformRollback;
 }
 
-export interface Esp32Boot {
-  images: Esp32ImageTarget;
-  envelopes: EnvelopeStore;
-  /** 0 for slot_a (ota_0), 1 for slot_b (ota_1) */
+export interface PlatformRollback {
+  /** 0 for slot_a (ota_0), 1 for slot_b (ota_1): the partition ESP-IDF started */
   runningSlot: 0 | 1;
-  /** "pending-verify" on the first boot of a new image: confirm or reject it */
+  /** "pending-verify" on the first boot of a new image */
   state: ota.RollbackState;
+  /** esp_ota_mark_app_valid_cancel_rollback(): call after xsuit confirmed the image */
   confirm(): void;
+  /** esp_ota_mark_app_invalid_rollback_and_reboot(): back to the previous app now */
   reject(): never;
 }
 
@@ -50,7 +50,8 @@ function identityFrom(flash: FlashDevice, log: (m: string) => void): DeviceIdent
 
 export function startDevice(main: (power: PowerOn) => void | Promise<void>): void {
   const log = (m: string): void => trace(`${m}\n`);
-  const flash = new Esp32FlashDevice();
+  const running = ota.runningPartition();
+  const flash = new Esp32FlashDevice(running);
   const net = new ModdableNet();
   const host: DeviceHost = {
     flash,
@@ -60,15 +61,13 @@ export function startDevice(main: (power: PowerOn) => void | Promise<void>): voi
     restart: () => System.restart(),
     log,
   };
-  const esp32: Esp32Boot = {
-    images: new Esp32ImageTarget(moddableCrypto),
-    envelopes: new EnvelopeStore(flash.open("xsuit_env")),
-    runningSlot: ota.runningPartition() === "slot_b" ? 1 : 0,
+  const rollback: PlatformRollback = {
+    runningSlot: running === "slot_b" ? 1 : 0,
     state: ota.runningState(),
-    confirm: () => ota.markValid(),
+    confirm: () => { if (ota.runningState() === "pending-verify") ota.markValid(); },
     reject: () => ota.markInvalidAndReboot(),
   };
-  const done = main({ host, net, boot: 1, config: config as Record<string, unknown>, esp32 });
+  const done = main({ host, net, boot: 1, config: config as Record<string, unknown>, rollback });
   if (done && typeof (done as Promise<void>).then === "function") {
     (done as Promise<void>).then(undefined, (e: unknown) => log(`firmware stopped: ${e instanceof Error ? e.message : String(e)}`));
   }

@@ -18,6 +18,8 @@ export interface PowerOn {
   net: NetHost;
   boot: number;
   config: Record<string, unknown>;
+  /** ESP-IDF's app rollback: only the ESP32 host has one */
+  rollback?: { runningSlot: 0 | 1; state: string; confirm(): void; reject(): never };
 }
 
 export const platform = "esp";

@@ -22,6 +22,8 @@ export interface PowerOn {
   boot: number;
   /** build-time settings (`mcconfig ... NAME=VALUE`) */
   config: Record<string, unknown>;
+  /** ESP-IDF's app rollback: only the ESP32 host has one */
+  rollback?: { runningSlot: 0 | 1; state: string; confirm(): void; reject(): never };
 }
 
 export interface SimDeviceOptions {

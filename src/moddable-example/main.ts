@@ -39,10 +39,11 @@ function describeEvent(e: AgentEvent): string {
     case "staged": return `staged seq ${e.sequence} (${e.bytes} bytes)`;
     case "switched": return `switched to slot ${e.slot === 0 ? "A" : "B"} (seq ${e.sequence})`;
     case "reported": return `report sent (${e.ok ? "success" : `failure, reason ${e.reason}`})`;
+    default: return JSON.stringify(e);
   }
 }
 
-async function firmware({ host, net, boot, config }: PowerOn): Promise<void> {
+async function firmware({ host, net, boot, config, rollback }: PowerOn): Promise<void> {
   const log = (m: string): void => host.log(`xsuit: ${m}`);
   const prov = readProvisioning(host.flash.open(PROVISION_PARTITION));
   const verifierOptions = { policy: prov.trust, identity: prov.identity, crypto: host.crypto, clock: host.clock };
@@ -52,6 +53,12 @@ async function firmware({ host, net, boot, config }: PowerOn): Promise<void> {
   if (decision.kind === "recovery") {
     log(`recovery: ${decision.why} (reason ${decision.reason})`);
     return;
+  }
+  if (rollback && rollback.runningSlot !== decision.slot) {
+    // ESP-IDF started an image xsuit's boot record does not name (power lost between
+    // esp_ota_set_boot_partition and the switch): go back to the one it does.
+    log(`ESP-IDF runs slot ${slotLetter(rollback.runningSlot)}, xsuit expects ${slotLetter(decision.slot)}: rolling back`);
+    rollback.reject();
   }
   const slotFlash = loader.slotFlash(decision.slot);
   const sectorSize = slotFlash.sectorSize;
@@ -79,6 +86,7 @@ async function firmware({ host, net, boot, config }: PowerOn): Promise<void> {
   if (decision.trial) {
     // The example's health check is that it got this far: booted, verified, on the network.
     await agent.confirm(auth.manifestDigest);
+    rollback?.confirm(); // ESP32: cancel ESP-IDF's pending rollback only after xsuit confirmed
     log(`confirmed seq ${decision.verified.sequence} in slot ${slotLetter(decision.slot)}`);
   }
   await agent.start();

@@ -9,6 +9,13 @@ declare module "xsuit/host" {
     boot: number;
     /** build-time settings (mcconfig NAME=VALUE) */
     config: Record<string, unknown>;
+    /** ESP32 only: ESP-IDF's app rollback (its bootloader, not xsuit's, picks the partition) */
+    rollback?: {
+      runningSlot: 0 | 1;
+      state: string;
+      confirm(): void;
+      reject(): never;
+    };
   }
   export const platform: string;
   export function startDevice(main: (power: PowerOn) => void | Promise<void>): void;
