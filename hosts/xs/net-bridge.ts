@@ -10,6 +10,8 @@ import type { HostCallTable } from './host-calls';
 import { decodeWire, encodeWire } from './device/wire';
 import type { NetEvent } from './net-guest';
 
+const MAX_BATCH = 24;
+
 export class XsNetBridge {
   private machine: XsMachine | undefined;
   private readonly udps = new Map<number, DgramSocket>();
@@ -73,10 +75,16 @@ export class XsNetBridge {
   private async deliver(): Promise<void> {
     this.scheduled = false;
     if (!this.machine || this.closed || this.failure || !this.events.length) return;
-    const events = this.events;
-    const chunks = this.chunks;
-    this.events = [];
-    this.chunks = [];
+    // bounded batches: decodeWire in the guest spreads up to 4096 header bytes into one
+    // call, and XS's stack is small; 24 events keep the header well under that
+    const events = this.events.splice(0, MAX_BATCH);
+    let n = 0;
+    for (const e of events) if (e.k === 'udp' || e.k === 'tcp-data') n++;
+    const chunks = this.chunks.splice(0, n);
+    if (this.events.length && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => { void this.exclusive(() => this.deliver()); });
+    }
     let size = 0;
     for (const c of chunks) size += c.length;
     const body = new Uint8Array(size);
