@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await server.close(); });
 
-test.each([1, 8])('XS CoAP download, window %i, byte-exact', async (window) => {
+test.each([1, 8, 64])('XS CoAP download, window %i, byte-exact', async (window) => {
   const r = await xsFetch({ transport: 'coap', port: server.coapPort, path: '/cls/payload.bin', window });
   expect(r.result.total).toBe(payload.length);
   expect(Buffer.compare(r.bytes, payload)).toBe(0);

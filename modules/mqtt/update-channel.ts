@@ -40,7 +40,7 @@ export function decodeChunk(payload: Uint8Array): { offset: number; total: numbe
 export interface ChannelFetchOptions {
   /** resume offset (default 0) */
   offset?: number;
-  /** bytes per request window (default 64 KiB) */
+  /** bytes per request window (default 256 KiB; TCP flow control, not device RAM, bounds what is in flight) */
   window?: number;
   /** re-request from the current offset after this long without progress, ms (default 3000) */
   stallMs?: number;
@@ -92,7 +92,7 @@ export class MqttUpdateChannel {
   /** Fetches `file` from opts.offset to its end; resolves with the total size. */
   async fetch(file: string, opts: ChannelFetchOptions): Promise<number> {
     await this.client.subscribe(dataTopic(this.channel, this.device), 0);
-    const window = opts.window ?? 64 * 1024;
+    const window = opts.window ?? 256 * 1024;
     const stallMs = opts.stallMs ?? 3000;
     const maxStalls = opts.maxStalls ?? 10;
     let expected = opts.offset ?? 0;

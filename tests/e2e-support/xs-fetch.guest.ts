@@ -22,6 +22,8 @@ interface FetchParams {
   returnBytes: boolean;
   seed: number;
   channel?: string;
+  /** MQTT: bytes per fetch request window */
+  mqttWindow?: number;
 }
 
 function fail(e: unknown): void {
@@ -56,7 +58,7 @@ function fail(e: unknown): void {
     const client = new MqttClient({ net, address: '127.0.0.1', port: p.port, clientId: `xs-${p.seed}`, reconnectDelay: 100 });
     const channel = new MqttUpdateChannel(client, net, p.channel ?? 'cls', `xs-${p.seed}`);
     client.connect()
-      .then(() => channel.fetch(p.path, { onChunk: put, stallMs: 1000 }))
+      .then(() => channel.fetch(p.path, { onChunk: put, stallMs: 1000, window: p.mqttWindow }))
       .then((total) => {
         client.close();
         hostCall('run.done', { received, total }, p.returnBytes ? buffer.subarray(0, total) : undefined);

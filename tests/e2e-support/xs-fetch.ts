@@ -23,6 +23,7 @@ export interface XsFetchParams {
   returnBytes?: boolean;
   seed?: number;
   channel?: string;
+  mqttWindow?: number;
 }
 
 export interface XsFetchResult {
