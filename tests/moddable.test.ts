@@ -6,8 +6,11 @@
 //  2. mcsim, under a private Xvfb, boots v1 from a chip-image file prepared in Node,
 //     takes the v2 update from `xsuit serve` on loopback over CoAP (ES256 verified with
 //     Moddable's native ECDSA), restarts into v2 on trial and confirms it;
-//  3. the same file, read back in Node, shows slot B confirmed and the floor at 2.
+//  3. the same file, read back in Node, shows slot B confirmed and the floor at 2;
+//  4. in a second app (tests/moddable/selftest) the native crypto backend passes
+//     known-answer and negative cases, and XsuitError can be thrown on Moddable.
 import { join } from 'node:path';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { REPO_ROOT, buildLin, findSdk, runMcsim, startXvfb, type Sdk } from './moddable/sdk';
 import { CHANNEL, chipStatus, prepareRelease } from './moddable/release';
 import { startUpdateServer } from '../tools/serve/server';
@@ -82,6 +85,55 @@ maybe('Moddable SDK (lin / mcsim)', () => {
     expect(status.bootRecord.confirmedSlot).toBe('B');
     expect(status.bootRecord.floors.map((f) => f.sequence)).toEqual([2]);
     expect(status.slots.map((x) => [x.slot, x.valid, x.sequence])).toEqual([['A', true, 1], ['B', true, 2]]);
+  }, 240000);
+
+  /** Inputs for the selftest app, made here with node:crypto (independent of xsuit). */
+  function selftestInputs(): Record<string, string | number> {
+    const msg = Buffer.from('xsuit moddable selftest message');
+    const p = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = p.publicKey.export({ format: 'jwk' });
+    const x = Buffer.from(jwk.x as string, 'base64url');
+    const y = Buffer.from(jwk.y as string, 'base64url');
+    const e = generateKeyPairSync('ed25519');
+    return {
+      st_msg: msg.toString('hex'),
+      st_p256_pub: Buffer.concat([Buffer.from([4]), x, y]).toString('hex'),
+      st_p256_pub_c: Buffer.concat([Buffer.from([2 + (y[31] & 1)]), x]).toString('hex'),
+      st_p256_sig: sign('sha256', msg, { key: p.privateKey, dsaEncoding: 'ieee-p1363' }).toString('hex'),
+      st_ed_pub: Buffer.from(e.publicKey.export({ format: 'jwk' }).x as string, 'base64url').toString('hex'),
+      st_ed_sig: sign(null, msg, e.privateKey).toString('hex'),
+      st_rounds: 20,
+    };
+  }
+
+  let selftest: string[] | undefined;
+  async function runSelftest(): Promise<string[]> {
+    if (selftest) return selftest;
+    const s = sdk as Sdk;
+    const build = buildLin(s, join(REPO_ROOT, 'tests/moddable/selftest'), join(REPO_ROOT, 'build/moddable-out'), selftestInputs());
+    if (!build.ok) throw new Error(`mcconfig failed:\n${build.output.split('\n').filter((l) => !l.startsWith('# ')).join('\n')}`);
+    const x = await startXvfb();
+    const sim = runMcsim(s, build.library, x.display);
+    try {
+      selftest = await sim.until((l) => l.some((line) => line.startsWith('selftest: done')), 120000);
+    } finally {
+      sim.stop();
+      x.stop();
+    }
+    process.stdout.write(`mcsim selftest:\n${selftest.join('\n')}\n`);
+    return selftest;
+  }
+
+  test('native crypto backend in mcsim: SHA-256, HMAC, P-256 (Moddable ECDSA) and Ed25519 known-answer and negative cases', async () => {
+    const lines = (await runSelftest()).filter((l) => l.startsWith('selftest: ') && !/XsuitError/.test(l));
+    const verdicts = lines.filter((l) => /^selftest: (ok|FAIL) /.test(l));
+    expect(verdicts.length).toBeGreaterThanOrEqual(15);
+    expect(verdicts.filter((l) => l.startsWith('selftest: FAIL'))).toEqual([]);
+  }, 240000);
+
+  test('XsuitError can be thrown on Moddable (its built-ins are frozen: no assignment to an inherited read-only name)', async () => {
+    const line = (await runSelftest()).find((l) => /XsuitError/.test(l));
+    expect(line).toMatch(/^selftest: ok /);
   }, 240000);
 });
 
