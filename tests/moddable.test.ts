@@ -69,7 +69,7 @@ maybe('Moddable SDK (lin / mcsim)', () => {
       expect(matchedInOrder(lines)).toBe(EXPECTED.length);
       expect(lines.some((l) => /stopped|abort|exception/i.test(l))).toBe(false);
     } finally {
-      sim?.stop();
+      await sim?.stop();
       xvfb?.stop();
       await server.close();
     }
@@ -117,7 +117,7 @@ maybe('Moddable SDK (lin / mcsim)', () => {
     try {
       selftest = await sim.until((l) => l.some((line) => line.startsWith('selftest: done')), 120000);
     } finally {
-      sim.stop();
+      await sim.stop();
       x.stop();
     }
     process.stdout.write(`mcsim selftest:\n${selftest.join('\n')}\n`);
@@ -135,5 +135,51 @@ maybe('Moddable SDK (lin / mcsim)', () => {
     const line = (await runSelftest()).find((l) => /XsuitError/.test(l));
     expect(line).toMatch(/^selftest: ok /);
   }, 240000);
+
+  test('power cut mid-download (mcsim killed): the next power-on resumes from the last written sector and completes the update', async () => {
+    const s = sdk as Sdk;
+    const size = 600_000;
+    const release = await prepareRelease(join(REPO_ROOT, 'build/moddable-test-cut'), size);
+    const server = await startUpdateServer({ dir: release.updates, coapPort: 0, mqtt: false });
+    const x = await startXvfb();
+    try {
+      const build = buildLin(s, APP, join(REPO_ROOT, 'build/moddable-out'), {
+        xsuit_flash: release.chip, xsuit_coap_port: server.coapPort, xsuit_channel: CHANNEL, xsuit_device: 'mcsim-cut',
+      });
+      if (!build.ok) throw new Error(`mcconfig failed:\n${build.output}`);
+      const progressed = (l: string): boolean => {
+        const m = /^xsuit: progress (\d+)\/(\d+)$/.exec(l);
+        return m !== null && Number(m[1]) >= size / 4;
+      };
+      const first = runMcsim(s, build.library, x.display);
+      const before = await first.until((l) => l.some(progressed), 120000).finally(() => first.stop());
+      await first.stop();
+      process.stdout.write(`mcsim before the cut:\n${before.join('\n')}\n`);
+      const cut = await chipStatus(release.chip) as { bootRecord: { active: string }; slots: Array<{ slot: string; state: string }> };
+      expect(cut.bootRecord.active).toBe('A');
+      expect(cut.slots[1].state).toBe('staging');
+
+      const second = runMcsim(s, build.library, x.display);
+      let after: string[];
+      try {
+        after = await second.until((l) => l.some((line) => line === 'xsuit: confirmed seq 2 in slot B'), 120000);
+      } finally {
+        await second.stop();
+      }
+      process.stdout.write(`mcsim after the cut:\n${after.join('\n')}\n`);
+      const resumed = after.map((l) => /^xsuit: fetching \S+ from (\d+) \(resumed\)$/.exec(l)).find((m) => m !== null);
+      expect(resumed).toBeDefined();
+      const from = Number((resumed as RegExpExecArray)[1]);
+      expect(from).toBeGreaterThan(0);
+      expect(from).toBeLessThan(size);
+      expect(from % 4096).toBe(0);
+      const status = await chipStatus(release.chip) as { bootRecord: { active: string; trial: boolean }; slots: Array<{ valid: boolean; sequence: number }> };
+      expect([status.bootRecord.active, status.bootRecord.trial]).toEqual(['B', false]);
+      expect(status.slots.map((q) => [q.valid, q.sequence])).toEqual([[true, 1], [true, 2]]);
+    } finally {
+      x.stop();
+      await server.close();
+    }
+  }, 300000);
 });
 

@@ -81,7 +81,7 @@ async function firmware({ host, net, boot, config, rollback }: PowerOn): Promise
     verifier: verifierOptions,
     transport,
     restart: () => host.restart(),
-    onEvent: (e) => { if (e.type !== "progress" || e.offset === e.total) log(describeEvent(e)); },
+    onEvent: (e) => log(describeEvent(e)),
   });
   if (decision.trial) {
     // The example's health check is that it got this far: booted, verified, on the network.

@@ -32,14 +32,14 @@ export function firmwareImage(version: number, size = 24000): Uint8Array {
   return image;
 }
 
-export async function prepareRelease(dir: string): Promise<Release> {
+export async function prepareRelease(dir: string, imageSize = 24000): Promise<Release> {
   rmSync(dir, { recursive: true, force: true });
   const updates = join(dir, 'updates');
   mkdirSync(join(updates, CHANNEL), { recursive: true });
   await cli(['keygen', '--alg', 'es256', '--out', join(dir, 'release')]);
   for (const v of [1, 2]) {
     const image = join(dir, `app-v${v}.bin`);
-    writeFileSync(image, firmwareImage(v));
+    writeFileSync(image, firmwareImage(v, imageSize));
     await cli(['create', '--vendor', VENDOR, '--class', CHANNEL, '--seq', String(v), '--image', image,
       '--uri', `coap://updates.example.com/app-v${v}.bin`, '-o', join(dir, `v${v}.unsigned.suit`)]);
     await cli(['sign', join(dir, `v${v}.unsigned.suit`), '-k', join(dir, 'release.key.pem'), '-o', join(dir, `v${v}.suit`)]);

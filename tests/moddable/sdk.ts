@@ -71,7 +71,8 @@ export interface SimRun {
   lines: string[];
   /** resolves with the lines once `done(lines)` is true, or rejects on timeout / early exit */
   until(done: (lines: string[]) => boolean, timeoutMs: number): Promise<string[]>;
-  stop(): void;
+  /** SIGKILL: for the device, a power cut. Resolves once the process is gone. */
+  stop(): Promise<void>;
 }
 
 /** Runs mcsim on a built app; it never exits by itself, so the caller stops it. */
@@ -93,7 +94,9 @@ export function runMcsim(sdk: Sdk, library: string, display: string): SimRun {
   child.stdout?.on('data', take);
   child.stderr?.on('data', take);
   let exited = false;
-  child.once('exit', () => { exited = true; for (const l of listeners) l(); });
+  const gone = new Promise<void>((resolve) => {
+    child.once('exit', () => { exited = true; for (const l of listeners) l(); resolve(); });
+  });
   return {
     lines,
     until(done, timeoutMs) {
@@ -109,6 +112,7 @@ export function runMcsim(sdk: Sdk, library: string, display: string): SimRun {
     },
     stop() {
       if (!exited) child.kill('SIGKILL');
+      return gone;
     },
   };
 }
