@@ -181,5 +181,37 @@ maybe('Moddable SDK (lin / mcsim)', () => {
       await server.close();
     }
   }, 300000);
+
+  test('the same update over MQTT (TCP from embedded:io/socket/tcp) through xsuit serve\'s embedded broker', async () => {
+    const s = sdk as Sdk;
+    const release = await prepareRelease(join(REPO_ROOT, 'build/moddable-test-mqtt'));
+    const server = await startUpdateServer({ dir: release.updates, coapPort: 0, brokerPort: 0 });
+    const reports: string[] = [];
+    server.events.on('report', (e: { bytes: Uint8Array; transport: string }) => { reports.push(`${e.transport} ${Buffer.from(e.bytes).toString('hex')}`); });
+    const x = await startXvfb();
+    try {
+      const build = buildLin(s, APP, join(REPO_ROOT, 'build/moddable-out'), {
+        xsuit_flash: release.chip, xsuit_transport: 'mqtt', xsuit_mqtt_port: server.mqtt?.port ?? 0, xsuit_channel: CHANNEL, xsuit_device: 'mcsim-mqtt',
+      });
+      if (!build.ok) throw new Error(`mcconfig failed:\n${build.output}`);
+      const sim = runMcsim(s, build.library, x.display);
+      let lines: string[];
+      try {
+        lines = await sim.until((l) => l.includes('xsuit: confirmed seq 2 in slot B'), 120000);
+      } finally {
+        await sim.stop();
+      }
+      process.stdout.write(`mcsim over MQTT:\n${lines.join('\n')}\n`);
+      const order = ['xsuit: manifest seq 2 over mqtt', 'xsuit: staged seq 2 (24000 bytes)', 'xsuit: switched to slot B (seq 2)',
+        'sim: power-on 2', 'xsuit: report sent (success)', 'xsuit: confirmed seq 2 in slot B'];
+      const at = order.map((o) => lines.indexOf(o));
+      expect(at.every((i) => i >= 0)).toBe(true);
+      expect([...at].sort((a, b) => a - b)).toEqual(at);
+      expect(reports.some((r) => r.startsWith('mqtt ') && r.endsWith('04f5'))).toBe(true);
+    } finally {
+      x.stop();
+      await server.close();
+    }
+  }, 300000);
 });
 

@@ -6,13 +6,15 @@
 // trial, and the device restarts into it.
 //
 // Build settings (mcconfig NAME=VALUE): xsuit_server (address, default 127.0.0.1),
-// xsuit_coap_port (default 5683), xsuit_channel (the device class's folder on the server),
-// xsuit_device (this device's name in reports). On lin also xsuit_flash (chip-image file).
+// xsuit_coap_port (default 5683), xsuit_transport ("coap", or "mqtt" with xsuit_mqtt_port,
+// default 1883), xsuit_channel (the device class's folder on the server), xsuit_device
+// (this device's name in reports). On lin also xsuit_flash (chip-image file).
 import { startDevice, platform, type PowerOn } from "xsuit/host";
 import { Loader } from "../../bootloader/loader";
 import { SuitSlotVerifier } from "../../bootloader/suit-verifier";
 import { UpdateAgent, type AgentEvent } from "../../modules/agent/agent";
-import { CoapTransport } from "../../modules/agent/transport";
+import { CoapTransport, MqttTransport, type UpdateTransport } from "../../modules/agent/transport";
+import { MqttClient } from "../../modules/mqtt/client";
 import { authenticateEnvelope } from "../../modules/suit/index";
 import { readProvisioning } from "../../modules/slots/provisioning";
 import { PROVISION_PARTITION, slotLetter } from "../../modules/slots/layout";
@@ -68,14 +70,20 @@ async function firmware({ host, net, boot, config, rollback }: PowerOn): Promise
   log(`${platform} power-on ${boot}: slot ${slotLetter(decision.slot)} seq ${decision.verified.sequence}${decision.trial ? ` (trial ${decision.attempt}/${decision.maxAttempts})` : ""}: ${banner}`);
 
   const auth = authenticateEnvelope(envelope, prov.trust, host.crypto);
-  const transport = new CoapTransport({
-    net,
-    address: String(config.xsuit_server ?? "127.0.0.1"),
-    port: Number(config.xsuit_coap_port ?? 5683),
-    channel: String(config.xsuit_channel ?? "xsuit-moddable"),
-    device: String(config.xsuit_device ?? "moddable-1"),
-    window: 4,
-  });
+  const server = String(config.xsuit_server || "127.0.0.1");
+  const channel = String(config.xsuit_channel ?? "xsuit-moddable");
+  const device = String(config.xsuit_device ?? "moddable-1");
+  let transport: UpdateTransport;
+  let where: string;
+  if (config.xsuit_transport === "mqtt") {
+    const port = Number(config.xsuit_mqtt_port ?? 1883);
+    transport = new MqttTransport(new MqttClient({ net, address: server, port, clientId: device, reconnectDelay: 200 }), net, channel, device);
+    where = `mqtt://${server}:${port} xsuit/${channel}/manifest`;
+  } else {
+    const port = Number(config.xsuit_coap_port ?? 5683);
+    transport = new CoapTransport({ net, address: server, port, channel, device, window: 4 });
+    where = `coap://${server}:${port}/${channel}/manifest.suit`;
+  }
   const agent = new UpdateAgent({
     loader,
     verifier: verifierOptions,
@@ -90,7 +98,7 @@ async function firmware({ host, net, boot, config, rollback }: PowerOn): Promise
     log(`confirmed seq ${decision.verified.sequence} in slot ${slotLetter(decision.slot)}`);
   }
   await agent.start();
-  log(`watching coap://${String(config.xsuit_server ?? "127.0.0.1")}:${Number(config.xsuit_coap_port ?? 5683)}/${String(config.xsuit_channel ?? "xsuit-moddable")}/manifest.suit`);
+  log(`watching ${where}`);
 }
 
 startDevice((power) => firmware(power).catch((e: unknown) => {
