@@ -4,7 +4,8 @@
 //   through a relay that adds a 50 ms round trip.
 //   MQTT: the same payload through mosquitto, by our XS client over the update channel
 //   versus mosquitto_sub receiving it raw as one message.
-// Usage: npm run bench:transfer [-- --size BYTES] [--window N] [--json]
+// Loopback figures are the median of --repeat runs (default 5); the 50 ms ones run once.
+// Usage: npm run bench:transfer [-- --size BYTES] [--window N] [--repeat N] [--json]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startUpdateServer } from '../tools/serve/server';
@@ -22,6 +23,8 @@ const opt = (name: string, def: number): number => {
 const SIZE = opt('--size', 1024 * 1024);
 const WINDOW = opt('--window', 16);
 const json = args.includes('--json');
+/** loopback runs are short and noisy: each is repeated and the median kept (both peers alike) */
+const REPEAT = opt('--repeat', 5);
 const log = (s: string): void => { if (!json) process.stdout.write(`${s}\n`); };
 
 const root = join('build', 'bench-transfer');
@@ -40,6 +43,13 @@ async function timeChild(cmd: string, argv: string[]): Promise<number> {
   const code = await new Promise((resolve) => c.proc.once('exit', resolve));
   if (code !== 0) throw new Error(`${cmd} exited ${code}: ${c.output()}`);
   return performance.now() - t0;
+}
+
+async function median(times: number, run: () => Promise<number>): Promise<number> {
+  const all: number[] = [];
+  for (let i = 0; i < times; i++) all.push(await run());
+  all.sort((a, b) => a - b);
+  return all[Math.floor(all.length / 2)];
 }
 
 async function ours(port: number, window: number): Promise<number> {
@@ -66,14 +76,15 @@ try {
   for (const [label, delayMs] of [['loopback', 0], ['rtt50', 25]] as const) {
     const relay = delayMs ? new UdpRelay({ target: { address: '127.0.0.1', port: server.coapPort }, delayMs }) : undefined;
     const port = relay ? await relay.start() : server.coapPort;
+    const times = delayMs ? 1 : REPEAT;
     try {
       if (haveLibcoap) {
-        results[`${label}.libcoap_ms`] = await timeChild('coap-client-notls', ['-b', '1024', '-o', '/dev/null', '-B', '600', `coap://127.0.0.1:${port}/cls/payload.bin`]);
+        results[`${label}.libcoap_ms`] = await median(times, () => timeChild('coap-client-notls', ['-b', '1024', '-o', '/dev/null', '-B', '600', `coap://127.0.0.1:${port}/cls/payload.bin`]));
         log(`${label}: libcoap coap-client ${results[`${label}.libcoap_ms`].toFixed(0)} ms`);
       }
-      results[`${label}.xs_stop_and_wait_ms`] = await ours(port, 1);
+      results[`${label}.xs_stop_and_wait_ms`] = await median(times, () => ours(port, 1));
       log(`${label}: xsuit (XS) stop-and-wait ${results[`${label}.xs_stop_and_wait_ms`].toFixed(0)} ms`);
-      results[`${label}.xs_pipelined_ms`] = await ours(port, WINDOW);
+      results[`${label}.xs_pipelined_ms`] = await median(times, () => ours(port, WINDOW));
       log(`${label}: xsuit (XS) pipelined window ${WINDOW} ${results[`${label}.xs_pipelined_ms`].toFixed(0)} ms`);
     } finally {
       await relay?.close();
