@@ -176,7 +176,12 @@ export class UpdateAgent {
       return 'rejected';
     }
     this.emit({ type: 'staged', sequence: auth.sequence, bytes: staged.length });
-    await loader.switchTo(slot);
+    try {
+      // re-verifies the staged slot as the loader will boot it
+      await loader.switchTo(slot);
+    } catch (e) {
+      return this.fail(e, auth);
+    }
     this.emit({ type: 'switched', slot, sequence: auth.sequence });
     this.o.restart();
     return 'installed';
