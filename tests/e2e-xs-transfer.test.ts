@@ -1,10 +1,12 @@
 // The device transports running in the real XS engine (xsnap): CoAP block-wise,
-// pipelined, through a lossy relay, resumed; MQTT update channel via the embedded broker.
+// pipelined, through a lossy relay, resumed, from libcoap's coap-server; MQTT update
+// channel via the embedded broker.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startUpdateServer, type UpdateServer } from '../tools/serve/server';
 import { UdpRelay, seededRandom } from './e2e-support/udp-relay';
 import { xsFetch } from './e2e-support/xs-fetch';
+import { freeUdpPort, hasTool, sleep, startChild } from './e2e-support/processes';
 
 const root = join('build', 'test-e2e-xs');
 const dir = join(root, 'updates');
@@ -60,4 +62,23 @@ test('XS MQTT update channel via the embedded broker, byte-exact', async () => {
   const r = await xsFetch({ transport: 'mqtt', port: server.mqtt!.port, path: 'payload.bin', channel: 'cls' });
   expect(r.result.total).toBe(payload.length);
   expect(Buffer.compare(r.bytes, payload)).toBe(0);
+});
+
+(hasTool('coap-server-notls') ? test : test.skip)('XS CoAP client downloads block-wise from libcoap coap-server', async () => {
+  const port = await freeUdpPort();
+  const srv = startChild('coap-server-notls', ['-A', '127.0.0.1', '-p', String(port), '-d', '4']);
+  try {
+    await sleep(300);
+    const file = join(root, 'put.bin');
+    const body = payload.subarray(0, 90 * 1024 + 17);
+    writeFileSync(file, body);
+    const put = startChild('coap-client-notls', ['-m', 'put', '-b', '1024', '-f', file, `coap://127.0.0.1:${port}/fw`]);
+    expect(await new Promise((r) => put.proc.once('exit', r))).toBe(0);
+    for (const window of [1, 4]) {
+      const r = await xsFetch({ transport: 'coap', port, path: '/fw', window });
+      expect(Buffer.compare(r.bytes, body)).toBe(0);
+    }
+  } finally {
+    await srv.stop();
+  }
 });
