@@ -47,6 +47,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'cls'), { recursive: true });
   writeFileSync(join(dir, 'cls', 'payload.bin'), payload);
   writeFileSync(join(dir, 'cls', 'small.bin'), small);
+  writeFileSync(join(dir, 'cls', 'tiny.bin'), small.subarray(0, 1000));
   writeFileSync(join(dir, 'cls', 'manifest.suit'), 'manifest-1');
   server = new CoapServer(new UpdateStore(dir), new EventEmitter());
   await server.listen(0);
@@ -97,6 +98,15 @@ describe('block-wise download from xsuit serve', () => {
     expect(Math.min(...got.parts.keys())).toBe(40 * 256);
     expect(r.received).toBe(payload.length - 40 * 256);
     expect(Buffer.compare(got.bytes(), payload.subarray(40 * 256))).toBe(0);
+  });
+
+  test.each([1, 4])('16-byte blocks (Block2 value 0 for block 0), window %i', async (window) => {
+    const c = new CoapClient({ net, address: '127.0.0.1', port: server.port });
+    const got = collect();
+    const r = await downloadBlockwise(c, '/cls/tiny.bin', { blockSize: 16, window, onBlock: got.onBlock });
+    c.close();
+    expect(r.blockSize).toBe(16);
+    expect(Buffer.compare(got.bytes(), small.subarray(0, 1000))).toBe(0);
   });
 
   test('a missing resource fails with coap-status 4.04', async () => {

@@ -6,7 +6,7 @@
 import { XsuitError } from '../errors/errors';
 import type { CoapClient } from './client';
 import {
-  GET, CONTENT, OPT_BLOCK2, OPT_SIZE2, OPT_ETAG, blockOption, blockSize, codeString, findOption, readBlock,
+  CON, GET, CONTENT, OPT_BLOCK2, encodeMessage, OPT_SIZE2, OPT_ETAG, blockOption, blockSize, codeString, findOption, readBlock,
   szxFor, uintOf, uintOption, uriOptions, type CoapMessage, type CoapOption,
 } from './message';
 
@@ -36,11 +36,51 @@ export interface BlockwiseResult {
 // Size2 = 0 in a request asks the server for the total size (RFC 7959 §4)
 const ASK_SIZE = uintOption(OPT_SIZE2, 0);
 
-/** `fixed` = Uri-Path and Uri-Query options, built once per download (sorted, below Block2). */
-function requestBlock(client: CoapClient, fixed: CoapOption[], num: number, szx: number): Promise<CoapMessage> {
-  const options = fixed.slice();
-  options.push(blockOption(OPT_BLOCK2, { num, more: false, szx }), ASK_SIZE);
-  return client.request({ method: GET, path: '', options });
+/**
+ * Block requests differ only in message id, token and the Block2 value, so each download
+ * encodes one template per Block2 value length and patches it; encoding every request
+ * from scratch was the biggest cost per block on XS.
+ */
+class BlockRequests {
+  private readonly templates = new Map<number, Uint8Array>();
+  constructor(private readonly fixed: CoapOption[], private readonly szx: number) {}
+
+  private template(length: number, num: number): Uint8Array {
+    let t = this.templates.get(length);
+    if (!t) {
+      const options = this.fixed.concat([blockOption(OPT_BLOCK2, { num, more: false, szx: this.szx }), ASK_SIZE]);
+      t = encodeMessage({ type: CON, code: GET, messageId: 0, token: new Uint8Array(4), options, payload: new Uint8Array(0) });
+      this.templates.set(length, t);
+    }
+    return t;
+  }
+
+  send(client: CoapClient, num: number): Promise<CoapMessage> {
+    const value = num * 16 + this.szx;
+    if (this.fixed.some((o) => o.number > OPT_BLOCK2)) {
+      // options after Block2: the template layout below does not hold, encode normally
+      return client.request({ method: GET, path: '', options: this.fixed.concat([blockOption(OPT_BLOCK2, { num, more: false, szx: this.szx }), ASK_SIZE]) });
+    }
+    const length = value === 0 ? 0 : value < 0x100 ? 1 : value < 0x10000 ? 2 : 3;
+    const t = this.template(length, num);
+    return client.requestEncoded((messageId, token) => {
+      const out = t.slice();
+      out[2] = messageId >> 8;
+      out[3] = messageId & 0xff;
+      out.set(token, 4);
+      // Size2 (empty, 1 byte) ends the message; the Block2 value sits just before it
+      let v = value;
+      for (let i = out.length - 2; i >= out.length - 1 - length; i--) {
+        out[i] = v & 0xff;
+        v = Math.floor(v / 256);
+      }
+      return out;
+    });
+  }
+}
+
+function requestBlock(requests: BlockRequests, client: CoapClient, num: number): Promise<CoapMessage> {
+  return requests.send(client, num);
 }
 
 function checkResponse(m: CoapMessage, num: number, size: number): { data: Uint8Array; more: boolean; total: number | undefined } {
@@ -83,7 +123,7 @@ export async function downloadBlockwise(client: CoapClient, path: string, opts: 
   // The first response tells the size, the ETag and whether the server prefers smaller blocks.
   let first: CoapMessage;
   try {
-    first = await requestBlock(client, fixed, num, szx);
+    first = await requestBlock(new BlockRequests(fixed, szx), client, num);
   } catch (e) {
     return fail(e);
   }
@@ -99,6 +139,7 @@ export async function downloadBlockwise(client: CoapClient, path: string, opts: 
       num = b.num;
     }
   }
+  const requests = new BlockRequests(fixed, szx);
   const etag = findOption(first, OPT_ETAG);
   let head: ReturnType<typeof checkResponse>;
   try {
@@ -118,7 +159,7 @@ export async function downloadBlockwise(client: CoapClient, path: string, opts: 
     for (;;) {
       let r: ReturnType<typeof checkResponse>;
       try {
-        r = checkResponse(await requestBlock(client, fixed, num, szx), num, size);
+        r = checkResponse(await requestBlock(requests, client, num), num, size);
       } catch (e) {
         return fail(e);
       }
@@ -173,7 +214,7 @@ export async function downloadBlockwise(client: CoapClient, path: string, opts: 
         while (nextToSend <= last && inFlight < cwnd && nextToSend - nextToDeliver < maxWindow * 4) {
           const n = nextToSend++;
           inFlight++;
-          requestBlock(client, fixed, n, szx).then((m) => {
+          requestBlock(requests, client, n).then((m) => {
             inFlight--;
             try {
               const r = checkResponse(m, n, size);

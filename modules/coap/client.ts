@@ -133,18 +133,30 @@ export class CoapClient {
 
   /** Sends a request and resolves with the response (piggybacked or separate). */
   request(req: CoapRequest, token?: Uint8Array): Promise<CoapMessage> {
-    if (this.closed) return Promise.reject(new XsuitError('coap-closed', 'client is closed'));
     const confirmable = req.confirmable !== false;
-    const messageId = this.newMid();
-    const tok = token ?? this.newToken();
-    const bytes = encodeMessage({
+    return this.exchange(confirmable, token, (messageId, tok) => encodeMessage({
       type: confirmable ? CON : NON,
       code: req.method,
       messageId,
       token: tok,
       options: req.path ? uriOptions(req.path).concat(req.options ?? []) : req.options ?? [],
       payload: req.payload ?? new Uint8Array(0),
-    });
+    }));
+  }
+
+  /**
+   * A confirmable request whose bytes the caller builds from the message id and a 4-byte
+   * token (the block downloader patches a template instead of encoding every request).
+   */
+  requestEncoded(encode: (messageId: number, token: Uint8Array) => Uint8Array): Promise<CoapMessage> {
+    return this.exchange(true, undefined, encode);
+  }
+
+  private exchange(confirmable: boolean, token: Uint8Array | undefined, encode: (messageId: number, token: Uint8Array) => Uint8Array): Promise<CoapMessage> {
+    if (this.closed) return Promise.reject(new XsuitError('coap-closed', 'client is closed'));
+    const messageId = this.newMid();
+    const tok = token ?? this.newToken();
+    const bytes = encode(messageId, tok);
     return new Promise((resolve, reject) => {
       const timeout = Math.floor(this.ackTimeout * (1 + (this.net.random32() / 0x100000000) * (this.randomFactor - 1)));
       const ex: Exchange = {
