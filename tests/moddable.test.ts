@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { REPO_ROOT, buildLin, findSdk, runMcsim, startXvfb, type Sdk } from './moddable/sdk';
-import { CHANNEL, chipStatus, prepareRelease } from './moddable/release';
+import { CHANNEL, chipStatus, offerRogueManifest, prepareRelease } from './moddable/release';
 import { startUpdateServer } from '../tools/serve/server';
 
 const found = findSdk();
@@ -212,6 +212,44 @@ maybe('Moddable SDK (lin / mcsim)', () => {
       x.stop();
       await server.close();
     }
+  }, 300000);
+
+  test('a manifest signed by a key the device does not trust is refused in mcsim: nothing staged, a failure report sent', async () => {
+    const s = sdk as Sdk;
+    const release = await prepareRelease(join(REPO_ROOT, 'build/moddable-test-rogue'));
+    await offerRogueManifest(release);
+    const server = await startUpdateServer({ dir: release.updates, coapPort: 0, mqtt: false });
+    const reports: string[] = [];
+    server.events.on('report', (e: { bytes: Uint8Array }) => { reports.push(Buffer.from(e.bytes).toString('hex')); });
+    const x = await startXvfb();
+    let lines: string[] = [];
+    try {
+      const build = buildLin(s, APP, join(REPO_ROOT, 'build/moddable-out'), {
+        xsuit_flash: release.chip, xsuit_coap_port: server.coapPort, xsuit_channel: CHANNEL, xsuit_device: 'mcsim-rogue',
+      });
+      if (!build.ok) throw new Error(`mcconfig failed:\n${build.output}`);
+      const sim = runMcsim(s, build.library, x.display);
+      try {
+        // give the device time to see the manifest and decide; it must never stage it
+        lines = await sim.until((l) => l.some((line) => line.startsWith('xsuit: rejected') || line.startsWith('xsuit: staged')), 20000)
+          .catch(() => sim.lines);
+      } finally {
+        await sim.stop();
+      }
+      process.stdout.write(`mcsim with a rogue manifest:\n${lines.join('\n')}\n`);
+    } finally {
+      x.stop();
+      await server.close();
+    }
+    const status = await chipStatus(release.chip) as { bootRecord: { active: string; floors: Array<{ sequence: number }> }; slots: Array<{ state: string }> };
+    // invariant 1: nothing written outside... and nothing written at all for an unauthenticated manifest
+    expect(status.bootRecord.active).toBe('A');
+    expect(status.slots[1].state).toBe('empty');
+    expect(lines.some((l) => l.startsWith('xsuit: staged'))).toBe(false);
+    // the refusal is typed and reported (needs XsuitError to be constructible on Moddable)
+    expect(lines.find((l) => l.startsWith('xsuit: rejected'))).toMatch(/^xsuit: rejected: \S+ \(reason \d+\)$/);
+    expect(reports.length).toBeGreaterThan(0);
+    expect(reports.some((r) => r.endsWith('04f5'))).toBe(false);
   }, 300000);
 });
 

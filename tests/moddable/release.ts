@@ -57,3 +57,10 @@ export async function prepareRelease(dir: string, imageSize = 24000): Promise<Re
 export async function chipStatus(chip: string): Promise<Record<string, unknown>> {
   return JSON.parse(await cli(['device', 'status', '--flash', chip, '--json'])) as Record<string, unknown>;
 }
+
+/** Replaces the offered v2 manifest with one signed by a key the device does not trust. */
+export async function offerRogueManifest(release: Release): Promise<void> {
+  await cli(['keygen', '--alg', 'es256', '--out', join(release.dir, 'rogue')]);
+  await cli(['sign', join(release.dir, 'v2.unsigned.suit'), '-k', join(release.dir, 'rogue.key.pem'), '-o', join(release.dir, 'v2.rogue.suit')]);
+  copyFileSync(join(release.dir, 'v2.rogue.suit'), join(release.updates, CHANNEL, 'manifest.suit'));
+}
