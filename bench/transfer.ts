@@ -21,7 +21,7 @@ const opt = (name: string, def: number): number => {
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const SIZE = opt('--size', 1024 * 1024);
-const WINDOW = opt('--window', 16);
+const WINDOW = opt('--window', 32);
 const json = args.includes('--json');
 /** loopback runs are short and noisy: each is repeated and the median kept (both peers alike) */
 const REPEAT = opt('--repeat', 5);
