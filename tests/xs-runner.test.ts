@@ -79,6 +79,22 @@ describe('device bundles', () => {
   });
 });
 
+describe('device errors under frozen built-ins', () => {
+  test('XsuitError is constructible when Error.prototype is frozen, as on Moddable', async () => {
+    const script = await bundleDevice({
+      source: "import { XsuitError, isXsuitError } from './modules/errors/errors';\n" +
+        "const e = new XsuitError('some-code', 'went wrong', 4);\nprint([e.name, e.code, e.reason, isXsuitError(e), String(e)].join('|'));",
+      resolveDir: REPO_ROOT,
+    });
+    let printed = '';
+    const m = XsMachine.start({ onPrint: (t) => { printed += t; } });
+    await m.evaluate('"use strict"; Object.freeze(Error.prototype); Object.freeze(Error);');
+    await m.evaluate(script);
+    await m.close();
+    expect(printed.trim()).toBe('XsuitError|some-code|4|true|XsuitError: some-code: went wrong');
+  });
+});
+
 describe('flash across XS workers', () => {
   test('bytes written by one worker are read by the next (a reboot)', async () => {
     const flash = new FlashService();
