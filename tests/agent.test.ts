@@ -179,3 +179,29 @@ test('a manifest that arrives while another is being handled is queued and handl
   expect(restarts.n).toBe(1);
   t.close();
 });
+
+test('a power cut between the slot commit and the switch: the next offer switches to the whole slot instead of skipping it', async () => {
+  // count the flash mutations of a complete offer, then cut at the last one (the boot-record write of the switch)
+  const probe = await deviceWithV1(set);
+  const t = coap('dev-sw');
+  probe.chip.resetCounts();
+  expect(await agentFor(probe, t, [], { n: 0 }).offer(set.envelopes.v2)).toBe('installed');
+  const total = probe.chip.counts().mutations;
+  for (const cutAt of [total, total - 1]) {
+    const d = await deviceWithV1(set);
+    d.chip.cutAt(cutAt, 5);
+    const events: AgentEvent[] = [];
+    expect(await agentFor(d, t, events, { n: 0 }).offer(set.envelopes.v2)).toBe('rejected');
+    expect(events.some((e) => e.type === 'staged')).toBe(true);
+    const rebooted = d.reboot();
+    const b = await rebooted.loader.boot();
+    expect(b.kind === 'boot' && b.slot === 0 && !b.trial).toBe(true); // v1 still runs
+    events.length = 0;
+    const restarts = { n: 0 };
+    expect(await agentFor(rebooted, t, events, restarts).offer(set.envelopes.v2)).toBe('installed');
+    expect(events.find((e) => e.type === 'fetching')).toMatchObject({ resumed: true });
+    const b2 = await rebooted.reboot().loader.boot();
+    expect(b2.kind === 'boot' && b2.slot === 1 && b2.trial && b2.verified.sequence === 2).toBe(true);
+  }
+  t.close();
+});

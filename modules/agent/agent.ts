@@ -11,7 +11,7 @@ import { encodeReport } from '../report/report';
 import { bytesEqual } from '../bytes/compare';
 import { authenticateEnvelope, runProcedure, type SuitPlatform, type AuthenticatedEnvelope } from '../suit/index';
 import { DIGEST_ALG_SHA256 } from '../suit/constants';
-import { floorOf } from '../slots/boot-record';
+import { BootEvent, floorOf } from '../slots/boot-record';
 import { slotHeader } from '../slots/slot-reader';
 import type { SlotWriter } from '../slots/slot-writer';
 import type { Loader } from '../../bootloader/loader';
@@ -135,10 +135,18 @@ export class UpdateAgent {
         }
         const header = slotHeader(loader.slotFlash(slot));
         const same = header.record !== undefined && header.record.imageLength === p.imageSize && bytesEqual(header.record.imageDigest, digest.bytes);
-        if (same && header.state === 'complete') {
-          // this exact image was staged, booted on trial and given up: do not loop on it
-          previouslyRejected = true;
-          throw new XsuitError('agent-previously-rejected', 'this image already failed on this device', Reason.operationFailed);
+        if (same && header.state === 'complete' && header.record) {
+          const last = loader.state().lastEvent;
+          if (last === BootEvent.rejected || last === BootEvent.revertedAttempts || last === BootEvent.revertedInvalid || last === BootEvent.fallback) {
+            // this exact image was staged, booted on trial and given up: do not loop on it
+            previouslyRejected = true;
+            throw new XsuitError('agent-previously-rejected', 'this image already failed on this device', Reason.operationFailed);
+          }
+          // committed, but power failed before the switch reached the boot record: the
+          // slot is whole (switchTo re-checks its digest), so go straight to the switch
+          this.emit({ type: 'fetching', uri, offset: p.imageSize, resumed: true });
+          staged = { digest: header.record.imageDigest.slice(), length: p.imageSize };
+          return;
         }
         let writer: SlotWriter | undefined = same && header.state === 'staging' ? loader.resumeStaging() : undefined;
         const resumed = writer !== undefined;
