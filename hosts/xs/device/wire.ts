@@ -28,7 +28,7 @@ export function decodeWire(message: Uint8Array): WireMessage {
   const n = (message[0] | (message[1] << 8) | (message[2] << 16) | (message[3] << 24)) >>> 0;
   if (4 + n > message.length) throw new Error('wire header longer than the message');
   let json = '';
-  // chunked to keep argument lists small
-  for (let i = 0; i < n; i += 4096) json += String.fromCharCode(...message.subarray(4 + i, 4 + Math.min(n, i + 4096)));
+  // small chunks: XS puts spread arguments on its stack, and 4096 of them overflowed it
+  for (let i = 0; i < n; i += 256) json += String.fromCharCode(...message.subarray(4 + i, 4 + Math.min(n, i + 256)));
   return { header: JSON.parse(json), bytes: message.subarray(4 + n) };
 }
