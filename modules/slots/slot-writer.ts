@@ -114,6 +114,11 @@ export class SlotWriter {
     const digest = this.hash.digest();
     this.finished = true;
     if (!bytesEqual(digest, this.record.imageDigest)) {
+      // Forget this staging: a resume would only re-hash the same bad sectors, so every
+      // later offer of this release would fail the same way. With the header erased the
+      // next offer starts from byte 0. The slot is inactive and uncommitted, so this
+      // erase (or a cut in it) cannot touch anything bootable.
+      this.flash.erase(0);
       throw new XsuitError('slot-digest-mismatch', 'the payload does not match the digest in the manifest', Reason.conditionFailed);
     }
     this.flash.write(COMMIT_OFFSET, markerBytes(this.flash));

@@ -77,7 +77,7 @@ export default defineCases('loader with real SUIT envelopes', (add) => {
   add('a tampered payload never becomes bootable', async (env) => {
     const d = await withV1(env);
     await rejectsCode(() => d.install('v2', 'v2-tampered.js'), 'slot-digest-mismatch', 'tampered payload');
-    equal(slotHeader(openSlot(d.sim.device, 1)).state, 'staging', 'slot B is not complete');
+    equal(slotHeader(openSlot(d.sim.device, 1)).state, 'empty', 'slot B was never committed and its staging is forgotten');
     await rejectsCode(() => d.loader.switchTo(1), 'slot-not-complete', 'switch to it');
     const b = await d.loader.boot();
     ok(b.kind === 'boot' && b.slot === 0 && !b.trial, 'v1 keeps running');

@@ -58,7 +58,7 @@ export default defineCases('A/B slots: SlotWriter and reader', (add) => {
     const w = SlotWriter.begin(flash, env.crypto, { envelope: pattern(64, 6), imageLength: image.length, imageDigest: sha(env, pattern(6000, 99)) });
     feed(w, image, 0, 1000);
     throwsCode(() => w.finish(), 'slot-digest-mismatch', 'finish');
-    equal(slotHeader(flash).state, 'staging', 'not complete');
+    equal(slotHeader(flash).state, 'empty', 'never committed, and forgotten so the next offer starts over');
     throwsCode(() => readEnvelope(flash), 'slot-not-complete', 'reader refuses');
   });
 
