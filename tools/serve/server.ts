@@ -15,6 +15,11 @@ export interface ServeOptions {
   brokerPort?: number;
   /** false disables MQTT entirely */
   mqtt?: boolean;
+  /**
+   * Address the CoAP server and the embedded broker bind to. Loopback by default so that
+   * nothing is exposed by accident; '0.0.0.0' serves devices on the network.
+   */
+  listen?: string;
 }
 
 export interface UpdateServer {
@@ -30,7 +35,8 @@ export async function startUpdateServer(o: ServeOptions): Promise<UpdateServer> 
   const store = new UpdateStore(o.dir);
   const events = new EventEmitter();
   const coap = new CoapServer(store, events);
-  const coapPort = await coap.listen(o.coapPort ?? 5683);
+  const listen = o.listen ?? '127.0.0.1';
+  const coapPort = await coap.listen(o.coapPort ?? 5683, listen);
   let broker: EmbeddedBroker | undefined;
   let service: MqttService | undefined;
   let mqtt: UpdateServer['mqtt'];
@@ -41,8 +47,9 @@ export async function startUpdateServer(o: ServeOptions): Promise<UpdateServer> 
         target = parseMqttUrl(o.mqttUrl);
         mqtt = { host: target.host, port: target.port, embedded: false };
       } else {
-        broker = await startEmbeddedBroker(o.brokerPort ?? 0);
-        target = { host: '127.0.0.1', port: broker.port };
+        broker = await startEmbeddedBroker(o.brokerPort ?? 0, listen);
+        // our own publisher reaches a wildcard-bound broker over loopback
+        target = { host: listen === '0.0.0.0' || listen === '::' ? '127.0.0.1' : listen, port: broker.port };
         mqtt = { host: target.host, port: broker.port, embedded: true };
       }
       service = new MqttService(store, events, target);
