@@ -15,7 +15,7 @@ import { readStagedEnvelope, slotHeader } from '../modules/slots/slot-reader';
 import type { SlotWriter } from '../modules/slots/slot-writer';
 import type { Loader } from './loader';
 import { DIGEST_ALG_SHA256 } from '../modules/suit/constants';
-import { IMAGE_COMPONENT, componentKey, requireIdentityChecked, watchedIdentity, type SuitVerifierOptions } from './suit-verifier';
+import { IMAGE_COMPONENT, componentKey, requireIdentityChecked, stagedDigest, watchedIdentity, type SuitVerifierOptions } from './suit-verifier';
 
 /** Where payload bytes come from: a file on the host, a buffer, the network. */
 export interface PayloadSource {
@@ -106,11 +106,7 @@ export async function stageEnvelope(
     identity,
     onConditionHeld,
     clock: options.clock,
-    currentDigest: (c, _alg, size) => {
-      if (c.dependency || c.index !== IMAGE_COMPONENT || !staged) return undefined;
-      if (size !== undefined && size !== staged.length) return undefined;
-      return staged.digest;
-    },
+    currentDigest: stagedDigest(() => staged),
     checkSlot: (c, target) => !c.dependency && c.index === IMAGE_COMPONENT && target === slot,
     fetch: async (uri, c, p) => {
       const integrated = auth.integrated.get(uri);

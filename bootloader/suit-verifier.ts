@@ -54,6 +54,19 @@ export function requireIdentityChecked(seen: Set<string>): void {
   }
 }
 
+/**
+ * The currentDigest callback for an image just staged: only component 0, only at the
+ * staged size, and nothing before the payload has been written.
+ */
+export function stagedDigest(staged: () => { digest: Uint8Array; length: number } | undefined) {
+  return (c: ComponentRef, _alg: number, size: number | undefined): Uint8Array | undefined => {
+    const s = staged();
+    if (c.dependency || c.index !== IMAGE_COMPONENT || !s) return undefined;
+    if (size !== undefined && size !== s.length) return undefined;
+    return s.digest;
+  };
+}
+
 function noEffect(what: string): never {
   throw new XsuitError('suit-effect-refused', `${what} is not allowed while validating a slot`, Reason.commandUnsupported);
 }

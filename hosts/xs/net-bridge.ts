@@ -3,6 +3,7 @@
 // (datagrams, TCP bytes, timer expiries) into the guest in batches, one crank each.
 // Cranks are serialised with any other evaluation through `exclusive`, because an
 // xsnap worker runs one crank at a time.
+import { concatBytes } from '../../modules/bytes/compare';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { connect, type Socket as NetSocket } from 'node:net';
 import type { XsMachine } from './machine';
@@ -85,14 +86,7 @@ export class XsNetBridge {
       this.scheduled = true;
       setImmediate(() => { void this.exclusive(() => this.deliver()); });
     }
-    let size = 0;
-    for (const c of chunks) size += c.length;
-    const body = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c, at);
-      at += c.length;
-    }
+    const body = concatBytes(...chunks);
     this.stats.batches++;
     this.stats.events += events.length;
     try {

@@ -3,6 +3,7 @@
 // incoming datagrams, TCP bytes and timer expiries arrive in batches through
 // globalThis.handleCommand, one crank per batch, and are dispatched to the callbacks
 // exactly as ECMA-419 hosts call onReadable/onWritable/onError.
+import { concatBytes } from '../../modules/bytes/compare';
 import type { NetHost, TcpOptions, TcpSocket, Timers, UdpDatagram, UdpOptions, UdpSocket } from '../hal-net';
 import { hostCall } from './device/host-call';
 import { decodeWire, encodeWire } from './device/wire';
@@ -51,14 +52,7 @@ function queue(op: OutOp, bytes?: Uint8Array): void {
 function flushOutbox(): ArrayBuffer {
   batching = false;
   if (!outOps.length) return new ArrayBuffer(0);
-  let size = 0;
-  for (const b of outBytes) size += b.length;
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const b of outBytes) {
-    body.set(b, at);
-    at += b.length;
-  }
+  const body = concatBytes(...outBytes);
   const wire = encodeWire({ ops: outOps }, body);
   outOps = [];
   outBytes = [];

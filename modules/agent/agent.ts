@@ -15,7 +15,7 @@ import { BootEvent, floorOf } from '../slots/boot-record';
 import { slotHeader } from '../slots/slot-reader';
 import type { SlotWriter } from '../slots/slot-writer';
 import type { Loader } from '../../bootloader/loader';
-import { IMAGE_COMPONENT, componentKey, requireIdentityChecked, watchedIdentity, type SuitVerifierOptions } from '../../bootloader/suit-verifier';
+import { IMAGE_COMPONENT, componentKey, requireIdentityChecked, stagedDigest, watchedIdentity, type SuitVerifierOptions } from '../../bootloader/suit-verifier';
 import type { UpdateTransport } from './transport';
 
 export type AgentEvent =
@@ -119,11 +119,7 @@ export class UpdateAgent {
       identity,
       onConditionHeld,
       clock: verifier.clock,
-      currentDigest: (c, _alg, size) => {
-        if (c.dependency || c.index !== IMAGE_COMPONENT || !staged) return undefined;
-        if (size !== undefined && size !== staged.length) return undefined;
-        return staged.digest;
-      },
+      currentDigest: stagedDigest(() => staged),
       fetch: async (uri, c, p) => {
         requireIdentityChecked(seen);
         if (c.dependency || c.index !== IMAGE_COMPONENT) {
