@@ -4,8 +4,12 @@
 // Node parent owns the real sockets and pushes events into the guest).
 // Kept apart from hosts/hal.ts so the network layer can evolve without touching it.
 
-/** A received datagram: the bytes plus where they came from (ECMA-419 puts these on the ArrayBuffer). */
-export type UdpDatagram = ArrayBuffer & { address: string; port: number };
+/**
+ * A received datagram: the bytes plus where they came from (ECMA-419 puts these on the
+ * ArrayBuffer). A host whose datagrams arrive inside a larger buffer (the xsnap bridge)
+ * may hand out a Uint8Array view instead of copying each one; readers accept both.
+ */
+export type UdpDatagram = (ArrayBuffer | Uint8Array) & { address: string; port: number };
 
 export interface UdpOptions {
   /** local port to bind; 0 or absent = ephemeral */

@@ -10,6 +10,14 @@ import type { XsMachine } from './machine';
 import type { HostCallTable } from './host-calls';
 import { decodeWire, encodeWire } from './device/wire';
 import type { NetEvent } from './net-guest';
+import {
+  EV_TCP_DATA, EV_TCP_ERROR, EV_TCP_WRITABLE, EV_TIMER, EV_UDP, NO_STRING, OP_TCP_SEND, OP_TIMER, OP_UDP_SEND, RECORD,
+  internString, recordId, recordKind, recordN, recordPort, recordString, writeRecord, type BatchHeader,
+} from './device/net-wire';
+
+const EVENT_KINDS: Record<NetEvent['k'], number> = {
+  udp: EV_UDP, 'tcp-data': EV_TCP_DATA, 'tcp-writable': EV_TCP_WRITABLE, 'tcp-error': EV_TCP_ERROR, timer: EV_TIMER,
+};
 
 const MAX_BATCH = 24;
 
@@ -86,11 +94,19 @@ export class XsNetBridge {
       this.scheduled = true;
       setImmediate(() => { void this.exclusive(() => this.deliver()); });
     }
-    const body = concatBytes(...chunks);
+    const strings: string[] = [];
+    const table = new Uint8Array(events.length * RECORD);
+    events.forEach((e, i) => {
+      const text = e.address ?? e.message;
+      const str = text === undefined ? NO_STRING : internString(strings, text);
+      writeRecord(table, i * RECORD, EVENT_KINDS[e.k], str, e.port ?? 0, e.id, e.n ?? 0);
+    });
+    const body = concatBytes(table, ...chunks);
     this.stats.batches++;
     this.stats.events += events.length;
     try {
-      const { reply } = await this.machine.command(encodeWire({ t: this.now(), events }, body));
+      const header: BatchHeader = { t: this.now(), count: events.length, strings };
+      const { reply } = await this.machine.command(encodeWire(header, body));
       if (reply.length) this.perform(reply);
     } catch (e) {
       this.failure = e as Error;
@@ -101,15 +117,25 @@ export class XsNetBridge {
   /** Carries out the sends and timers the guest queued during an event crank. */
   private perform(reply: Uint8Array): void {
     const { header, bytes } = decodeWire(reply);
+    const h = header as BatchHeader;
     const calls = this.table;
-    let at = 0;
-    for (const op of (header as { ops: { k: string; id: number; n?: number; address?: string; port?: number; ms?: number }[] }).ops) {
-      const n = op.n ?? 0;
+    let at = h.count * RECORD;
+    for (let r = 0; r < h.count * RECORD; r += RECORD) {
+      const kind = recordKind(bytes, r);
+      const id = recordId(bytes, r);
+      const n = recordN(bytes, r);
+      if (kind === OP_TIMER) {
+        calls['net.timer.set']({ id, ms: n }, new Uint8Array(0));
+        continue;
+      }
       const body = bytes.subarray(at, at + n);
       at += n;
-      if (op.k === 'udp-send') calls['net.udp.send'](op, body);
-      else if (op.k === 'tcp-send') calls['net.tcp.send'](op, body);
-      else if (op.k === 'timer') calls['net.timer.set'](op, body);
+      if (kind === OP_UDP_SEND) {
+        const str = recordString(bytes, r);
+        calls['net.udp.send']({ id, address: h.strings[str], port: recordPort(bytes, r) }, body);
+      } else if (kind === OP_TCP_SEND) {
+        calls['net.tcp.send']({ id }, body);
+      }
     }
   }
 

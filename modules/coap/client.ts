@@ -114,7 +114,7 @@ export class CoapClient {
         for (let i = 0; i < count; i++) {
           const d = this.socket.read();
           if (!d) break;
-          this.receive(new Uint8Array(d), d.address, d.port);
+          this.receive(d instanceof Uint8Array ? d : new Uint8Array(d), d.address, d.port);
         }
       },
     });
