@@ -53,6 +53,9 @@ export function codeString(c: number): string {
   return `${c >> 5}.${detail < 10 ? '0' : ''}${detail}`;
 }
 
+/** shared empty payload of decoded messages without one (views are never written through) */
+const EMPTY = new Uint8Array(0);
+
 function malformed(message: string): XsuitError {
   return new XsuitError('coap-malformed', message);
 }
@@ -116,51 +119,62 @@ export function encodeMessage(m: CoapMessage): Uint8Array {
   return out;
 }
 
-function readExt(bytes: Uint8Array, at: number, n: number): [number, number] {
-  if (n < 13) return [n, at];
-  if (n === 13) {
-    if (at >= bytes.length) throw malformed('truncated option');
-    return [bytes[at] + 13, at + 1];
-  }
-  if (n === 14) {
-    if (at + 1 >= bytes.length) throw malformed('truncated option');
-    return [((bytes[at] << 8) | bytes[at + 1]) + 269, at + 2];
-  }
-  throw malformed('reserved option nibble 15');
-}
-
 /** Decodes one datagram. The payload and option values are views into `bytes`. */
 export function decodeMessage(bytes: Uint8Array): CoapMessage {
-  if (bytes.length < 4) throw malformed('shorter than the 4-byte header');
-  if (bytes[0] >> 6 !== 1) throw malformed('version is not 1');
-  const type = (bytes[0] >> 4) & 3;
-  const tkl = bytes[0] & 15;
+  const end = bytes.length;
+  if (end < 4) throw malformed('shorter than the 4-byte header');
+  const b0 = bytes[0];
+  if (b0 >> 6 !== 1) throw malformed('version is not 1');
+  const tkl = b0 & 15;
   if (tkl > 8) throw malformed('token length over 8');
-  if (4 + tkl > bytes.length) throw malformed('truncated token');
+  if (4 + tkl > end) throw malformed('truncated token');
+  const options: CoapOption[] = [];
   const message: CoapMessage = {
-    type,
+    type: (b0 >> 4) & 3,
     code: bytes[1],
     messageId: (bytes[2] << 8) | bytes[3],
     token: bytes.subarray(4, 4 + tkl),
-    options: [],
-    payload: new Uint8Array(0),
+    options,
+    payload: EMPTY,
   };
+  // extended delta/length nibbles (13: one byte + 13, 14: two bytes + 269) are read
+  // inline: returning pairs from a helper cost XS an array per option
   let at = 4 + tkl;
   let number = 0;
-  while (at < bytes.length) {
+  while (at < end) {
     const head = bytes[at++];
     if (head === 0xff) {
-      if (at >= bytes.length) throw malformed('payload marker with no payload');
+      if (at >= end) throw malformed('payload marker with no payload');
       message.payload = bytes.subarray(at);
       break;
     }
-    let delta: number;
-    let length: number;
-    [delta, at] = readExt(bytes, at, head >> 4);
-    [length, at] = readExt(bytes, at, head & 15);
-    if (at + length > bytes.length) throw malformed('option value runs past the datagram');
+    let delta = head >> 4;
+    if (delta >= 13) {
+      if (delta === 15) throw malformed('reserved option nibble 15');
+      if (delta === 13) {
+        if (at >= end) throw malformed('truncated option');
+        delta = bytes[at++] + 13;
+      } else {
+        if (at + 1 >= end) throw malformed('truncated option');
+        delta = ((bytes[at] << 8) | bytes[at + 1]) + 269;
+        at += 2;
+      }
+    }
+    let length = head & 15;
+    if (length >= 13) {
+      if (length === 15) throw malformed('reserved option nibble 15');
+      if (length === 13) {
+        if (at >= end) throw malformed('truncated option');
+        length = bytes[at++] + 13;
+      } else {
+        if (at + 1 >= end) throw malformed('truncated option');
+        length = ((bytes[at] << 8) | bytes[at + 1]) + 269;
+        at += 2;
+      }
+    }
+    if (at + length > end) throw malformed('option value runs past the datagram');
     number += delta;
-    message.options.push({ number, value: bytes.subarray(at, at + length) });
+    options.push({ number, value: bytes.subarray(at, at + length) });
     at += length;
   }
   return message;
