@@ -12,7 +12,7 @@ import { decodeWire, encodeWire } from './device/wire';
 import type { NetEvent } from './net-guest';
 import {
   EV_TCP_DATA, EV_TCP_ERROR, EV_TCP_WRITABLE, EV_TIMER, EV_UDP, NO_STRING, OP_TCP_SEND, OP_TIMER, OP_UDP_SEND, RECORD,
-  internString, recordId, recordKind, recordN, recordPort, recordString, writeRecord, type BatchHeader,
+  internString, recordId, recordKind, recordN, recordPort, recordString, recordView, writeRecord, type BatchHeader,
 } from './device/net-wire';
 
 const EVENT_KINDS: Record<NetEvent['k'], number> = {
@@ -96,10 +96,11 @@ export class XsNetBridge {
     }
     const strings: string[] = [];
     const table = new Uint8Array(events.length * RECORD);
+    const view = recordView(table);
     events.forEach((e, i) => {
       const text = e.address ?? e.message;
       const str = text === undefined ? NO_STRING : internString(strings, text);
-      writeRecord(table, i * RECORD, EVENT_KINDS[e.k], str, e.port ?? 0, e.id, e.n ?? 0);
+      writeRecord(view, i * RECORD, EVENT_KINDS[e.k], str, e.port ?? 0, e.id, e.n ?? 0);
     });
     const body = concatBytes(table, ...chunks);
     this.stats.batches++;
@@ -120,10 +121,11 @@ export class XsNetBridge {
     const h = header as BatchHeader;
     const calls = this.table;
     let at = h.count * RECORD;
+    const view = recordView(bytes);
     for (let r = 0; r < h.count * RECORD; r += RECORD) {
-      const kind = recordKind(bytes, r);
-      const id = recordId(bytes, r);
-      const n = recordN(bytes, r);
+      const kind = recordKind(view, r);
+      const id = recordId(view, r);
+      const n = recordN(view, r);
       if (kind === OP_TIMER) {
         calls['net.timer.set']({ id, ms: n }, new Uint8Array(0));
         continue;
@@ -131,8 +133,8 @@ export class XsNetBridge {
       const body = bytes.subarray(at, at + n);
       at += n;
       if (kind === OP_UDP_SEND) {
-        const str = recordString(bytes, r);
-        calls['net.udp.send']({ id, address: h.strings[str], port: recordPort(bytes, r) }, body);
+        const str = recordString(view, r);
+        calls['net.udp.send']({ id, address: h.strings[str], port: recordPort(view, r) }, body);
       } else if (kind === OP_TCP_SEND) {
         calls['net.tcp.send']({ id }, body);
       }

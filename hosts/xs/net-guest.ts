@@ -8,7 +8,7 @@ import { hostCall } from './device/host-call';
 import { decodeWire, encodeWire } from './device/wire';
 import {
   EV_TCP_DATA, EV_TCP_WRITABLE, EV_TIMER, EV_UDP, NO_STRING, OP_TCP_SEND, OP_TIMER, OP_UDP_SEND, RECORD,
-  internString, recordId, recordKind, recordN, recordPort, recordString, writeRecord, type BatchHeader,
+  internString, recordId, recordKind, recordN, recordPort, recordString, recordView, writeRecord, type BatchHeader,
 } from './device/net-wire';
 
 /** One event as the parent queues it; it crosses to the guest as a record (./device/net-wire). */
@@ -56,13 +56,15 @@ function flushOutbox(): ArrayBuffer {
   const count = outOps.length / 5;
   if (!count) return new ArrayBuffer(0);
   const body = new Uint8Array(count * RECORD + outSize);
+  const view = recordView(body);
   for (let i = 0, at = 0; i < outOps.length; i += 5, at += RECORD) {
-    writeRecord(body, at, outOps[i], outOps[i + 1], outOps[i + 2], outOps[i + 3], outOps[i + 4]);
+    writeRecord(view, at, outOps[i], outOps[i + 1], outOps[i + 2], outOps[i + 3], outOps[i + 4]);
   }
   let at = count * RECORD;
-  for (const b of outBytes) {
-    body.set(b, at);
-    at += b.length;
+  // indexed loops: a for-of iterator costs XS several times more per element
+  for (let i = 0; i < outBytes.length; i++) {
+    body.set(outBytes[i], at);
+    at += outBytes[i].length;
   }
   const header: BatchHeader = { count, strings: outStrings };
   const wire = encodeWire(header, body);
@@ -76,11 +78,12 @@ function flushOutbox(): ArrayBuffer {
 function dispatch(h: BatchHeader, bytes: Uint8Array): void {
   clockMs = h.t ?? clockMs;
   let at = h.count * RECORD;
+  const view = recordView(bytes);
   for (let r = 0; r < h.count * RECORD; r += RECORD) {
-    const kind = recordKind(bytes, r);
-    const id = recordId(bytes, r);
-    const n = recordN(bytes, r);
-    const str = recordString(bytes, r);
+    const kind = recordKind(view, r);
+    const id = recordId(view, r);
+    const n = recordN(view, r);
+    const str = recordString(view, r);
     const text = str === NO_STRING ? '' : h.strings[str] ?? '';
     const body = bytes.subarray(at, at + n);
     at += n;
@@ -96,7 +99,7 @@ function dispatch(h: BatchHeader, bytes: Uint8Array): void {
         // and the batch buffer is not reused, so the view stays valid
         const d = body as UdpDatagram;
         d.address = text;
-        d.port = recordPort(bytes, r);
+        d.port = recordPort(view, r);
         s.queue.push(d);
         if (s.options.onReadable) s.options.onReadable(s.queue.length);
       } else {

@@ -7,7 +7,7 @@ import { XsuitError } from '../errors/errors';
 import type { CoapClient } from './client';
 import {
   CON, GET, CONTENT, OPT_BLOCK2, encodeMessage, OPT_SIZE2, OPT_ETAG, blockOption, blockSize, codeString, findOption, readBlock,
-  szxFor, uintOf, uintOption, uriOptions, type CoapMessage, type CoapOption,
+  readUint, szxFor, uintOption, uriOptions, type CoapMessage, type CoapOption,
 } from './message';
 
 export interface BlockwiseOptions {
@@ -43,7 +43,11 @@ const ASK_SIZE = uintOption(OPT_SIZE2, 0);
  */
 class BlockRequests {
   private readonly templates = new Map<number, Uint8Array>();
-  constructor(private readonly fixed: CoapOption[], private readonly szx: number) {}
+  /** options after Block2 break the template layout; such requests are encoded normally */
+  private readonly patchable: boolean;
+  constructor(private readonly fixed: CoapOption[], private readonly szx: number) {
+    this.patchable = !fixed.some((o) => o.number > OPT_BLOCK2);
+  }
 
   private template(length: number, num: number): Uint8Array {
     let t = this.templates.get(length);
@@ -57,8 +61,7 @@ class BlockRequests {
 
   send(client: CoapClient, num: number): Promise<CoapMessage> {
     const value = num * 16 + this.szx;
-    if (this.fixed.some((o) => o.number > OPT_BLOCK2)) {
-      // options after Block2: the template layout below does not hold, encode normally
+    if (!this.patchable) {
       return client.request({ method: GET, path: '', options: this.fixed.concat([blockOption(OPT_BLOCK2, { num, more: false, szx: this.szx }), ASK_SIZE]) });
     }
     const length = value === 0 ? 0 : value < 0x100 ? 1 : value < 0x10000 ? 2 : 3;
@@ -87,8 +90,14 @@ function checkResponse(m: CoapMessage, num: number, size: number): { data: Uint8
   if (m.code !== CONTENT) {
     throw new XsuitError('coap-status', `block ${num}: server answered ${codeString(m.code)}`, 0, { code: codeString(m.code) });
   }
-  const b2 = findOption(m, OPT_BLOCK2);
-  const total = uintOf(m, OPT_SIZE2);
+  // one pass over the options (this runs once per block)
+  let b2: Uint8Array | undefined;
+  let total: number | undefined;
+  for (let i = 0; i < m.options.length; i++) {
+    const o = m.options[i];
+    if (o.number === OPT_BLOCK2) { if (!b2) b2 = o.value; }
+    else if (o.number === OPT_SIZE2) { if (total === undefined) total = readUint(o.value); }
+  }
   if (!b2) {
     // the whole resource in one response: only valid when asking for block 0
     if (num !== 0) throw new XsuitError('coap-block', `block ${num} requested, server sent no Block2`);

@@ -40,7 +40,7 @@ export interface Observation {
 interface Exchange {
   messageId: number;
   token: Uint8Array;
-  key: string;
+  key: number | string;
   bytes: Uint8Array;
   confirmable: boolean;
   /** retransmissions so far */
@@ -63,7 +63,13 @@ interface ObserveState {
 
 const RECENT = 64;
 
-function tokenKey(t: Uint8Array): string {
+/**
+ * Map key of a token: the 4-byte tokens this client makes become a number (building a
+ * string cost XS ~150 ticks per message); other lengths become a string, which never
+ * equals a number key.
+ */
+function tokenKey(t: Uint8Array): number | string {
+  if (t.length === 4) return ((t[0] << 24) | (t[1] << 16) | (t[2] << 8) | t[3]) >>> 0;
   let s = '';
   for (let i = 0; i < t.length; i++) s += String.fromCharCode(t[i]);
   return s;
@@ -87,8 +93,8 @@ export class CoapClient {
   private nextMid: number;
   private nextToken: number;
   private readonly pending = new Map<number, Exchange>();
-  private readonly byToken = new Map<string, Exchange>();
-  private readonly observations = new Map<string, ObserveState>();
+  private readonly byToken = new Map<number | string, Exchange>();
+  private readonly observations = new Map<number | string, ObserveState>();
   /** message ids of recent CON/NON messages from the server, for duplicate detection */
   private readonly recentMids: number[] = [];
   private timer: TimerId | undefined;

@@ -4,7 +4,7 @@
 // starts with one fixed-size record per entry, followed by the entries' bytes in order.
 // JSON per entry cost the guest ~1.5 k XS ticks per datagram, because XS meters every
 // character moved between strings and bytes; a record costs a few dozen.
-//   record: u8 kind | u8 0 | u16 string index (0xffff: none) | u16 port | u16 0 | u32 id | u32 n
+//   record (little-endian): u16 kind | u16 string index (0xffff: none) | u32 port | u32 id | u32 n
 // n is the entry's byte count, or the delay in ms for a timer.
 
 export const RECORD = 16;
@@ -29,30 +29,24 @@ export interface BatchHeader {
   strings: string[];
 }
 
-export function writeRecord(out: Uint8Array, at: number, kind: number, str: number, port: number, id: number, n: number): void {
-  out[at] = kind;
-  out[at + 1] = 0;
-  out[at + 2] = str & 0xff;
-  out[at + 3] = str >>> 8;
-  out[at + 4] = port & 0xff;
-  out[at + 5] = port >>> 8;
-  out[at + 6] = 0;
-  out[at + 7] = 0;
-  out[at + 8] = id & 0xff;
-  out[at + 9] = (id >>> 8) & 0xff;
-  out[at + 10] = (id >>> 16) & 0xff;
-  out[at + 11] = id >>> 24;
-  out[at + 12] = n & 0xff;
-  out[at + 13] = (n >>> 8) & 0xff;
-  out[at + 14] = (n >>> 16) & 0xff;
-  out[at + 15] = n >>> 24;
+/** Records are read and written through a DataView: one call per field is ~half the XS ticks of byte arithmetic. */
+export function recordView(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export const recordKind = (b: Uint8Array, at: number): number => b[at];
-export const recordString = (b: Uint8Array, at: number): number => b[at + 2] | (b[at + 3] << 8);
-export const recordPort = (b: Uint8Array, at: number): number => b[at + 4] | (b[at + 5] << 8);
-export const recordId = (b: Uint8Array, at: number): number => (b[at + 8] | (b[at + 9] << 8) | (b[at + 10] << 16) | (b[at + 11] << 24)) >>> 0;
-export const recordN = (b: Uint8Array, at: number): number => (b[at + 12] | (b[at + 13] << 8) | (b[at + 14] << 16) | (b[at + 15] << 24)) >>> 0;
+export function writeRecord(out: DataView, at: number, kind: number, str: number, port: number, id: number, n: number): void {
+  out.setUint16(at, kind, true);
+  out.setUint16(at + 2, str, true);
+  out.setUint32(at + 4, port, true);
+  out.setUint32(at + 8, id, true);
+  out.setUint32(at + 12, n, true);
+}
+
+export const recordKind = (v: DataView, at: number): number => v.getUint16(at, true);
+export const recordString = (v: DataView, at: number): number => v.getUint16(at + 2, true);
+export const recordPort = (v: DataView, at: number): number => v.getUint16(at + 4, true);
+export const recordId = (v: DataView, at: number): number => v.getUint32(at + 8, true);
+export const recordN = (v: DataView, at: number): number => v.getUint32(at + 12, true);
 
 /** Index of `s` in `strings`, appending it when new. */
 export function internString(strings: string[], s: string): number {
