@@ -5,7 +5,7 @@
 // exactly as ECMA-419 hosts call onReadable/onWritable/onError.
 import type { NetHost, TcpOptions, TcpSocket, Timers, UdpDatagram, UdpOptions, UdpSocket } from '../hal-net';
 import { hostCall } from './device/host-call';
-import { decodeWire, encodeWire } from './device/wire';
+import { allocWire, decodeWire, encodeWire } from './device/wire';
 import {
   EV_TCP_DATA, EV_TCP_WRITABLE, EV_TIMER, EV_UDP, NO_STRING, OP_TCP_SEND, OP_TIMER, OP_UDP_SEND, RECORD,
   internString, recordId, recordKind, recordN, recordPort, recordString, recordView, writeRecord, type BatchHeader,
@@ -46,7 +46,7 @@ let outSize = 0;
 function queue(kind: number, id: number, n: number, address?: string, port?: number, bytes?: Uint8Array): void {
   outOps.push(kind, address === undefined ? NO_STRING : internString(outStrings, address), port ?? 0, id, n);
   if (bytes) {
-    outBytes.push(bytes.slice());
+    outBytes.push(bytes.slice()); // write() copies (HAL contract); the caller may reuse its buffer
     outSize += bytes.length;
   }
 }
@@ -55,19 +55,18 @@ function flushOutbox(): ArrayBuffer {
   batching = false;
   const count = outOps.length / 5;
   if (!count) return new ArrayBuffer(0);
-  const body = new Uint8Array(count * RECORD + outSize);
-  const view = recordView(body);
+  const header: BatchHeader = { count, strings: outStrings };
+  const { wire, at: start } = allocWire(header, count * RECORD + outSize);
+  const view = new DataView(wire.buffer, start, count * RECORD);
   for (let i = 0, at = 0; i < outOps.length; i += 5, at += RECORD) {
     writeRecord(view, at, outOps[i], outOps[i + 1], outOps[i + 2], outOps[i + 3], outOps[i + 4]);
   }
-  let at = count * RECORD;
+  let at = start + count * RECORD;
   // indexed loops: a for-of iterator costs XS several times more per element
   for (let i = 0; i < outBytes.length; i++) {
-    body.set(outBytes[i], at);
+    wire.set(outBytes[i], at);
     at += outBytes[i].length;
   }
-  const header: BatchHeader = { count, strings: outStrings };
-  const wire = encodeWire(header, body);
   outOps = [];
   outBytes = [];
   outStrings = [];

@@ -75,12 +75,6 @@ function tokenKey(t: Uint8Array): number | string {
   return s;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export class CoapClient {
   private readonly net: NetHost;
   private readonly socket: UdpSocket;
@@ -253,7 +247,7 @@ export class CoapClient {
         this.arm(ex.deadline);
         return;
       }
-      if (!sameBytes(m.token, ex.token)) return;
+      if (tokenKey(m.token) !== ex.key) return; // equal keys <=> equal tokens
       this.finish(ex);
       ex.resolve(m);
       return;
