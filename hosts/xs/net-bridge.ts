@@ -84,8 +84,8 @@ export class XsNetBridge {
   private async deliver(): Promise<void> {
     this.scheduled = false;
     if (!this.machine || this.closed || this.failure || !this.events.length) return;
-    // bounded batches: decodeWire in the guest spreads up to 4096 header bytes into one
-    // call, and XS's stack is small; 24 events keep the header well under that
+    // bounded batches: the header's strings (one per distinct address or error text) are
+    // decoded in the guest by spreading bytes into a call, and XS's stack is small
     const events = this.events.splice(0, MAX_BATCH);
     let n = 0;
     for (const e of events) if (e.k === 'udp' || e.k === 'tcp-data') n++;
