@@ -14,8 +14,7 @@ import type { SlotIndex } from '../modules/slots/layout';
 import { readStagedEnvelope, slotHeader } from '../modules/slots/slot-reader';
 import type { SlotWriter } from '../modules/slots/slot-writer';
 import type { Loader } from './loader';
-import { DIGEST_ALG_SHA256 } from '../modules/suit/constants';
-import { IMAGE_COMPONENT, componentKey, requireIdentityChecked, stagedDigest, watchedIdentity, type SuitVerifierOptions } from './suit-verifier';
+import { IMAGE_COMPONENT, componentKey, requireStageable, stagedDigest, watchedIdentity, type SuitVerifierOptions } from './suit-verifier';
 
 /** Where payload bytes come from: a file on the host, a buffer, the network. */
 export interface PayloadSource {
@@ -72,31 +71,24 @@ export async function stageEnvelope(
   let staged: { digest: Uint8Array; length: number } | undefined;
 
   const stage = async (c: { index: number; dependency: boolean }, p: { imageDigest?: { alg: number; bytes: Uint8Array }; imageSize?: number }, source: PayloadSource) => {
-    requireIdentityChecked(seen);
-    if (c.dependency || c.index !== IMAGE_COMPONENT) {
-      throw new XsuitError('suit-component-unsupported', `this device stores only component ${IMAGE_COMPONENT}`, Reason.componentUnsupported);
-    }
-    const digest = p.imageDigest;
-    if (!digest || digest.alg !== DIGEST_ALG_SHA256 || p.imageSize === undefined) {
-      throw new XsuitError('suit-no-image-digest', 'the manifest must give the image digest (SHA-256) and size before fetching', Reason.parameterUnsupported);
-    }
-    if (source.size !== p.imageSize) {
-      throw new XsuitError('payload-size-mismatch', `payload is ${source.size} bytes, the manifest says ${p.imageSize}`, Reason.operationFailed,
-        { size: source.size, expected: p.imageSize });
+    const want = requireStageable(seen, c, p);
+    if (source.size !== want.size) {
+      throw new XsuitError('payload-size-mismatch', `payload is ${source.size} bytes, the manifest says ${want.size}`, Reason.operationFailed,
+        { size: source.size, expected: want.size });
     }
     if (stageOptions.dryRun) {
       const hash = options.crypto.sha256();
       for (let at = 0; at < source.size; at += chunk) hash.update(await source.read(at, Math.min(chunk, source.size - at)));
       const got = hash.digest();
-      if (!bytesEqual(got, digest.bytes)) {
+      if (!bytesEqual(got, want.digest)) {
         throw new XsuitError('slot-digest-mismatch', 'the payload does not match the digest in the manifest', Reason.conditionFailed);
       }
-      staged = { digest: got, length: p.imageSize };
+      staged = { digest: got, length: want.size };
       return;
     }
-    const writer = loader.beginStaging({ envelope, imageLength: p.imageSize, imageDigest: digest.bytes });
+    const writer = loader.beginStaging({ envelope, imageLength: want.size, imageDigest: want.digest });
     await pump(writer, source, chunk);
-    staged = { digest: writer.finish(), length: p.imageSize };
+    staged = { digest: writer.finish(), length: want.size };
   };
 
   const refuse = (what: string): never => {

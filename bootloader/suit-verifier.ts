@@ -7,7 +7,7 @@ import { Reason } from '../modules/report/reasons';
 import { encode } from '../modules/cbor/index';
 import { authenticateEnvelope, runProcedure, type AuthenticatedEnvelope, type SuitPlatform } from '../modules/suit/index';
 import type { ComponentRef } from '../modules/suit/platform';
-import { Cmd } from '../modules/suit/constants';
+import { Cmd, DIGEST_ALG_SHA256 } from '../modules/suit/constants';
 import type { Clock, Crypto, DeviceIdentity } from '../hosts/hal';
 import type { TrustPolicy } from '../modules/trust/anchors';
 import { COMPONENT_KEY_BYTES } from '../modules/slots/boot-record';
@@ -65,6 +65,25 @@ export function stagedDigest(staged: () => { digest: Uint8Array; length: number 
     if (size !== undefined && size !== s.length) return undefined;
     return s.digest;
   };
+}
+
+/**
+ * What must hold before any payload byte is written into the inactive slot: this
+ * device's vendor and class conditions held, the target is the image component, and the
+ * manifest has fixed the image's SHA-256 digest and size. Returns those two.
+ */
+export function requireStageable(
+  seen: Set<string>, c: { index: number; dependency: boolean }, p: { imageDigest?: { alg: number; bytes: Uint8Array }; imageSize?: number },
+): { digest: Uint8Array; size: number } {
+  requireIdentityChecked(seen);
+  if (c.dependency || c.index !== IMAGE_COMPONENT) {
+    throw new XsuitError('suit-component-unsupported', `this device stores only component ${IMAGE_COMPONENT}`, Reason.componentUnsupported);
+  }
+  const digest = p.imageDigest;
+  if (!digest || digest.alg !== DIGEST_ALG_SHA256 || p.imageSize === undefined) {
+    throw new XsuitError('suit-no-image-digest', 'the manifest must give the image digest (SHA-256) and size before fetching', Reason.parameterUnsupported);
+  }
+  return { digest: digest.bytes, size: p.imageSize };
 }
 
 function noEffect(what: string): never {

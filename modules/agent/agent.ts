@@ -15,7 +15,7 @@ import { BootEvent, floorOf } from '../slots/boot-record';
 import { slotHeader } from '../slots/slot-reader';
 import type { SlotWriter } from '../slots/slot-writer';
 import type { Loader } from '../../bootloader/loader';
-import { IMAGE_COMPONENT, componentKey, requireIdentityChecked, stagedDigest, watchedIdentity, type SuitVerifierOptions } from '../../bootloader/suit-verifier';
+import { IMAGE_COMPONENT, componentKey, requireStageable, stagedDigest, watchedIdentity, type SuitVerifierOptions } from '../../bootloader/suit-verifier';
 import type { UpdateTransport } from './transport';
 
 export type AgentEvent =
@@ -121,16 +121,9 @@ export class UpdateAgent {
       clock: verifier.clock,
       currentDigest: stagedDigest(() => staged),
       fetch: async (uri, c, p) => {
-        requireIdentityChecked(seen);
-        if (c.dependency || c.index !== IMAGE_COMPONENT) {
-          throw new XsuitError('suit-component-unsupported', `this device stores only component ${IMAGE_COMPONENT}`, Reason.componentUnsupported);
-        }
-        const digest = p.imageDigest;
-        if (!digest || digest.alg !== DIGEST_ALG_SHA256 || p.imageSize === undefined) {
-          throw new XsuitError('suit-no-image-digest', 'the manifest must give the image digest (SHA-256) and size before fetching', Reason.parameterUnsupported);
-        }
+        const want = requireStageable(seen, c, p);
         const header = slotHeader(loader.slotFlash(slot));
-        const same = header.record !== undefined && header.record.imageLength === p.imageSize && bytesEqual(header.record.imageDigest, digest.bytes);
+        const same = header.record !== undefined && header.record.imageLength === want.size && bytesEqual(header.record.imageDigest, want.digest);
         if (same && header.state === 'complete' && header.record) {
           const last = loader.state().lastEvent;
           if (last === BootEvent.rejected || last === BootEvent.revertedAttempts || last === BootEvent.revertedInvalid || last === BootEvent.fallback) {
@@ -140,19 +133,19 @@ export class UpdateAgent {
           }
           // committed, but power failed before the switch reached the boot record: the
           // slot is whole (switchTo re-checks its digest), so go straight to the switch
-          this.emit({ type: 'fetching', uri, offset: p.imageSize, resumed: true });
-          staged = { digest: header.record.imageDigest.slice(), length: p.imageSize };
+          this.emit({ type: 'fetching', uri, offset: want.size, resumed: true });
+          staged = { digest: header.record.imageDigest.slice(), length: want.size };
           return;
         }
         let writer: SlotWriter | undefined = same && header.state === 'staging' ? loader.resumeStaging() : undefined;
         const resumed = writer !== undefined;
-        if (!writer) writer = loader.beginStaging({ envelope, imageLength: p.imageSize, imageDigest: digest.bytes });
+        if (!writer) writer = loader.beginStaging({ envelope, imageLength: want.size, imageDigest: want.digest });
         const w = writer;
         this.emit({ type: 'fetching', uri, offset: w.offset, resumed });
         let lastStep = -1;
         await this.o.transport.fetch(uri, w.offset, (offset, bytes, total) => {
           if (offset !== w.offset) throw new XsuitError('agent-out-of-order', `chunk at ${offset}, writer at ${w.offset}`, Reason.operationFailed);
-          if (total !== p.imageSize) throw new XsuitError('payload-size-mismatch', `server has ${total} bytes, the manifest says ${p.imageSize}`, Reason.operationFailed);
+          if (total !== want.size) throw new XsuitError('payload-size-mismatch', `server has ${total} bytes, the manifest says ${want.size}`, Reason.operationFailed);
           w.write(bytes);
           const step = Math.floor((w.offset * 20) / Math.max(1, total));
           if (step !== lastStep) {
@@ -160,7 +153,7 @@ export class UpdateAgent {
             this.emit({ type: 'progress', offset: w.offset, total });
           }
         });
-        staged = { digest: w.finish(), length: p.imageSize };
+        staged = { digest: w.finish(), length: want.size };
       },
       write: () => { throw new XsuitError('suit-effect-refused', 'write directive not supported by the agent', Reason.commandUnsupported); },
       copy: () => { throw new XsuitError('suit-effect-refused', 'copy not supported', Reason.commandUnsupported); },
