@@ -9,7 +9,8 @@ import { hostCall } from '../../hosts/xs/device/host-call';
 import { xsNetHost, seedNetRandom } from '../../hosts/xs/net-guest';
 import { isXsuitError } from '../../modules/errors/errors';
 
-interface FetchParams {
+/** What the parent passes to xsFetch(); the parent fills in returnBytes and seed. */
+export interface FetchParams {
   transport: 'coap' | 'mqtt';
   port: number;
   path: string;

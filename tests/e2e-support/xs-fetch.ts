@@ -1,5 +1,6 @@
 // Node side of the XS transfer program (xs-fetch.guest.ts): bundles it once and runs
 // downloads inside the real XS engine.
+import type { FetchParams } from './xs-fetch.guest';
 import { join } from 'node:path';
 import { bundleDevice, REPO_ROOT } from '../../tools/build/bundle';
 import { XsNetDevice } from '../../hosts/xs/net-runner';
@@ -11,20 +12,8 @@ export function xsFetchScript(): Promise<string> {
   return script;
 }
 
-export interface XsFetchParams {
-  transport: 'coap' | 'mqtt';
-  port: number;
-  path: string;
-  window?: number;
-  blockSize?: number;
-  startBlock?: number;
-  ackTimeout?: number;
-  maxRetransmit?: number;
-  returnBytes?: boolean;
-  seed?: number;
-  channel?: string;
-  mqttWindow?: number;
-}
+/** The guest's parameters, with returnBytes and seed defaulted here. */
+export type XsFetchParams = Omit<FetchParams, 'returnBytes' | 'seed'> & { returnBytes?: boolean; seed?: number };
 
 export interface XsFetchResult {
   result: { received: number; total: number; stats?: Record<string, number> };
