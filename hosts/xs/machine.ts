@@ -147,22 +147,34 @@ export class XsMachine {
     });
   }
 
-  private send(prefix: string, body: Uint8Array | string): void {
-    const payload = Buffer.concat([Buffer.from(prefix), typeof body === 'string' ? Buffer.from(body) : Buffer.from(body)]);
-    this.toWorker.write(Buffer.concat([Buffer.from(`${payload.length}:`), payload, Buffer.from(',')]));
+  /** Writes one netstring, prefix + parts, as a single gathered write (no copy into one buffer). */
+  private send(prefix: string, parts: readonly (Uint8Array | string)[]): void {
+    let length = prefix.length;
+    const buffers = parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
+    for (const b of buffers) length += b.length;
+    this.toWorker.cork();
+    this.toWorker.write(`${length}:${prefix}`);
+    for (const b of buffers) if (b.length) this.toWorker.write(b);
+    this.toWorker.write(',');
+    this.toWorker.uncork();
   }
 
   /** Evaluates source in the machine and runs its promise jobs to idle (one crank). */
   async evaluate(source: string): Promise<XsResult> {
-    return this.crank('e', source);
+    return this.crank('e', [source]);
   }
 
   /** Calls the guest's globalThis.handleCommand with bytes (one crank). */
   async command(bytes: Uint8Array): Promise<XsResult> {
-    return this.crank('?', bytes);
+    return this.crank('?', [bytes]);
   }
 
-  private async crank(kind: string, body: Uint8Array | string): Promise<XsResult> {
+  /** Like command, with the message given as consecutive parts (sent without joining them). */
+  async commandParts(parts: readonly Uint8Array[]): Promise<XsResult> {
+    return this.crank('?', parts);
+  }
+
+  private async crank(kind: string, body: readonly (Uint8Array | string)[]): Promise<XsResult> {
     if (this.busy) throw new Error('XsMachine: one crank at a time');
     if (this.exitError) throw this.exitError;
     this.busy = true;
@@ -185,7 +197,7 @@ export class XsMachine {
     }
   }
 
-  private async exchange(kind: string, body: Uint8Array | string): Promise<XsResult> {
+  private async exchange(kind: string, body: readonly (Uint8Array | string)[]): Promise<XsResult> {
     this.send(kind, body);
     for (;;) {
       const message = await this.next();
@@ -207,7 +219,7 @@ export class XsMachine {
           throw e;
         }
         if (this.exitError) throw this.exitError;
-        this.send('/', answer);
+        this.send('/', [Buffer.from(answer)]); // a copy: the handler may hand out a view of state it changes later
         continue;
       }
       const error = new XsEngineError('protocol', `unknown message from XS worker: ${message.subarray(0, 40).toString()}`);

@@ -3,12 +3,11 @@
 // (datagrams, TCP bytes, timer expiries) into the guest in batches, one crank each.
 // Cranks are serialised with any other evaluation through `exclusive`, because an
 // xsnap worker runs one crank at a time.
-import { concatBytes } from '../../modules/bytes/compare';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { connect, type Socket as NetSocket } from 'node:net';
 import type { XsMachine } from './machine';
 import type { HostCallTable } from './host-calls';
-import { decodeWire, encodeWire } from './device/wire';
+import { allocWire, decodeWire } from './device/wire';
 import type { NetEvent } from './net-guest';
 import {
   EV_TCP_DATA, EV_TCP_ERROR, EV_TCP_WRITABLE, EV_TIMER, EV_UDP, NO_STRING, OP_TCP_SEND, OP_TIMER, OP_UDP_SEND, RECORD,
@@ -19,7 +18,7 @@ const EVENT_KINDS: Record<NetEvent['k'], number> = {
   udp: EV_UDP, 'tcp-data': EV_TCP_DATA, 'tcp-writable': EV_TCP_WRITABLE, 'tcp-error': EV_TCP_ERROR, timer: EV_TIMER,
 };
 
-const MAX_BATCH = 24;
+const MAX_BATCH = 32;
 
 export class XsNetBridge {
   private machine: XsMachine | undefined;
@@ -31,6 +30,8 @@ export class XsNetBridge {
   private chunks: Uint8Array[] = [];
   private scheduled = false;
   private chain: Promise<unknown> = Promise.resolve();
+  /** callers queued in exclusive(): the pump yields to them between cranks */
+  private waiting = 0;
   private closed = false;
   private readonly start = performance.now();
   /** the first error a crank raised (the guest crashed); delivery stops */
@@ -48,7 +49,12 @@ export class XsNetBridge {
 
   /** Runs fn when no crank is in progress (evaluate calls must go through here). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
+    this.waiting++;
+    const start = (): Promise<T> => {
+      this.waiting--;
+      return fn();
+    };
+    const run = this.chain.then(start, start);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -57,7 +63,8 @@ export class XsNetBridge {
     if (this.closed) return;
     this.events.push(e);
     if (bytes) this.chunks.push(bytes);
-    if (!this.scheduled) {
+    // a running pump takes queued events itself
+    if (!this.scheduled && !this.pumping) {
       this.scheduled = true;
       this.settle(this.events.length);
     }
@@ -66,34 +73,77 @@ export class XsNetBridge {
   /**
    * Interrupt coalescing: a crank costs far more than a datagram, so wait while more
    * events keep arriving (one event-loop turn at a time, for at most lingerMs) and then
-   * hand them over in one batch.
+   * hand them over in one batch. This only applies when the guest is idle; while a crank
+   * runs, events simply queue for the next one (see pump).
    */
   private settle(seen: number, since = performance.now()): void {
     setImmediate(() => {
+      if (this.pumping) {
+        // the pump started meanwhile: it takes these events and reschedules what it leaves
+        this.scheduled = false;
+        return;
+      }
       if (this.events.length > seen && performance.now() - since < this.lingerMs) {
         this.settle(this.events.length, since);
         return;
       }
-      void this.exclusive(() => this.deliver());
+      void this.exclusive(() => this.pump());
     });
   }
 
   /** longest wait for more events before a crank, ms */
   lingerMs = 2;
+  private pumping = false;
 
-  private async deliver(): Promise<void> {
+  /**
+   * Runs event cranks until no events are left. The guest's sends from crank N are
+   * performed only after crank N+1 has been handed to the worker, so the guest works on
+   * the next batch while Node puts the previous batch's datagrams on the wire: the two
+   * processes overlap instead of waiting for each other.
+   */
+  private async pump(): Promise<void> {
     this.scheduled = false;
-    if (!this.machine || this.closed || this.failure || !this.events.length) return;
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      let running = this.crankNext();
+      while (running) {
+        let reply: Uint8Array;
+        try {
+          reply = await running;
+        } catch (e) {
+          this.fail(e as Error);
+          return;
+        }
+        // an evaluation waiting its turn must not starve behind a steady stream of events
+        running = this.waiting ? undefined : this.crankNext();
+        if (reply.length) this.perform(reply);
+      }
+    } finally {
+      this.pumping = false;
+      // events that arrived after the last look start a new round
+      if (this.events.length && !this.scheduled && !this.closed && !this.failure) {
+        this.scheduled = true;
+        this.settle(this.events.length);
+      }
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    if (this.onFailure) this.onFailure(e);
+  }
+
+  /** Hands the next batch of queued events to the guest; undefined when none are queued. */
+  private crankNext(): Promise<Uint8Array> | undefined {
+    if (!this.machine || this.closed || this.failure || !this.events.length) return undefined;
     // bounded batches: the header's strings (one per distinct address or error text) are
     // decoded in the guest by spreading bytes into a call, and XS's stack is small
     const events = this.events.splice(0, MAX_BATCH);
     let n = 0;
     for (const e of events) if (e.k === 'udp' || e.k === 'tcp-data') n++;
     const chunks = this.chunks.splice(0, n);
-    if (this.events.length && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => { void this.exclusive(() => this.deliver()); });
-    }
     const strings: string[] = [];
     const table = new Uint8Array(events.length * RECORD);
     const view = recordView(table);
@@ -102,17 +152,12 @@ export class XsNetBridge {
       const str = text === undefined ? NO_STRING : internString(strings, text);
       writeRecord(view, i * RECORD, EVENT_KINDS[e.k], str, e.port ?? 0, e.id, e.n ?? 0);
     });
-    const body = concatBytes(table, ...chunks);
     this.stats.batches++;
     this.stats.events += events.length;
-    try {
-      const header: BatchHeader = { t: this.now(), count: events.length, strings };
-      const { reply } = await this.machine.command(encodeWire(header, body));
-      if (reply.length) this.perform(reply);
-    } catch (e) {
-      this.failure = e as Error;
-      if (this.onFailure) this.onFailure(this.failure);
-    }
+    const header: BatchHeader = { t: this.now(), count: events.length, strings };
+    // the wire message goes out as parts (header, record table, datagrams): no copy into one buffer
+    const head = allocWire(header, 0).wire;
+    return this.machine.commandParts([head, table, ...chunks]).then((r) => r.reply);
   }
 
   /** Carries out the sends and timers the guest queued during an event crank. */
@@ -132,11 +177,12 @@ export class XsNetBridge {
       }
       const body = bytes.subarray(at, at + n);
       at += n;
+      // the reply is a fresh buffer that nothing reuses, so its views go to the sockets uncopied
       if (kind === OP_UDP_SEND) {
-        const str = recordString(view, r);
-        calls['net.udp.send']({ id, address: h.strings[str], port: recordPort(view, r) }, body);
+        this.stats.udpSent++;
+        this.udps.get(id)?.send(body, recordPort(view, r), h.strings[recordString(view, r)]);
       } else if (kind === OP_TCP_SEND) {
-        calls['net.tcp.send']({ id }, body);
+        this.tcps.get(id)?.write(body);
       }
     }
   }

@@ -1,7 +1,7 @@
 // Runs a networked device program in the real XS engine: a machine wired to an
 // XsNetBridge (sockets, timers) plus any other host services (flash, clock), and a way
 // to wait for the program to say it finished (host call 'run.done' / 'run.failed').
-import { XsMachine, type XsMeter } from './machine';
+import { XsMachine, type XsMeter, type XsResult } from './machine';
 import { makeCommandHandler, type HostCallTable } from './host-calls';
 import { XsNetBridge } from './net-bridge';
 
@@ -56,13 +56,16 @@ export class XsNetDevice {
     });
     this.bridge.attach(this.machine);
     this.bridge.onFailure = (e) => finish({ error: e });
-    const command = this.machine.command.bind(this.machine);
     // count the meter of event cranks too
-    this.machine.command = async (bytes: Uint8Array) => {
-      const r = await command(bytes);
-      this.add(r.meter);
-      return r;
-    };
+    const command = this.machine.command.bind(this.machine);
+    const commandParts = this.machine.commandParts.bind(this.machine);
+    this.machine.command = async (bytes: Uint8Array) => this.counted(await command(bytes));
+    this.machine.commandParts = async (parts: readonly Uint8Array[]) => this.counted(await commandParts(parts));
+  }
+
+  private counted(r: XsResult): XsResult {
+    this.add(r.meter);
+    return r;
   }
 
   private add(m: XsMeter): void {
