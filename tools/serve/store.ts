@@ -13,11 +13,23 @@ export interface StoredFile {
   version: string;
 }
 
+interface CachedFile extends StoredFile {
+  /** when the file's size and mtime were last compared (performance.now()) */
+  checkedAt: number;
+}
+
+/**
+ * How long a cached file is served without another stat. A block-wise download asks for
+ * the same file a thousand times a second; one stat per block was a fifth of the server's
+ * time per block. A replaced file is noticed within this delay (observers poll every 250 ms).
+ */
+export const RECHECK_MS = 50;
+
 export const MANIFEST_NAME = 'manifest.suit';
 
 export class UpdateStore {
   readonly dir: string;
-  private readonly cache = new Map<string, StoredFile>();
+  private readonly cache = new Map<string, CachedFile>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -32,6 +44,9 @@ export class UpdateStore {
   }
 
   get(rel: string): StoredFile | undefined {
+    const now = performance.now();
+    const recent = this.cache.get(rel);
+    if (recent && now - recent.checkedAt < RECHECK_MS) return recent;
     const full = this.resolve(rel);
     if (!full) return undefined;
     let st;
@@ -44,10 +59,13 @@ export class UpdateStore {
     if (!st.isFile()) return undefined;
     const version = `${st.size}:${st.mtimeMs}`;
     const hit = this.cache.get(rel);
-    if (hit && hit.version === version) return hit;
+    if (hit && hit.version === version) {
+      hit.checkedAt = now;
+      return hit;
+    }
     const bytes = new Uint8Array(readFileSync(full));
     const etag = new Uint8Array(createHash('sha256').update(bytes).digest().subarray(0, 8));
-    const file = { bytes, etag, version };
+    const file = { bytes, etag, version, checkedAt: now };
     this.cache.set(rel, file);
     return file;
   }
