@@ -249,3 +249,33 @@ const libcoap = hasTool('coap-client-notls') && hasTool('coap-server-notls');
     }
   });
 });
+
+describe('response matching', () => {
+  test('a forged response from another address (same port, right id and token) is dropped', async () => {
+    const { createSocket } = await import('node:dgram');
+    const real = createSocket('udp4');
+    await new Promise<void>((resolve) => real.bind(0, '127.0.0.1', () => resolve()));
+    const port = real.address().port;
+    // the attacker sits on another loopback address with the server's port
+    const forger = createSocket('udp4');
+    await new Promise<void>((resolve) => forger.bind(port, '127.0.0.2', () => resolve()));
+    real.on('message', (msg, rinfo) => {
+      const m = decodeMessage(new Uint8Array(msg));
+      const answer = (text: string): Uint8Array => encodeMessage({ type: ACK, code: CONTENT, messageId: m.messageId, token: m.token, options: [], payload: Buffer.from(text) });
+      // the forgery arrives first, with everything right except its source address
+      forger.send(answer('forged'), rinfo.port, '127.0.0.1', () => {
+        setTimeout(() => real.send(answer('genuine'), rinfo.port, rinfo.address), 30);
+      });
+    });
+    const c = new CoapClient({ net, address: '127.0.0.1', port });
+    try {
+      const m = await c.request({ method: GET, path: '/x' });
+      expect(Buffer.from(m.payload).toString()).toBe('genuine');
+      expect(c.stats.foreign).toBe(1);
+    } finally {
+      c.close();
+      real.close();
+      forger.close();
+    }
+  });
+});

@@ -75,11 +75,14 @@ function tokenKey(t: Uint8Array): number | string {
   return s;
 }
 
+const IPV4_LITERAL = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
 export class CoapClient {
   private readonly net: NetHost;
   private readonly socket: UdpSocket;
   private readonly address: string;
   private readonly port: number;
+  private readonly addressIsLiteral: boolean;
   private readonly ackTimeout: number;
   private readonly randomFactor: number;
   private readonly maxRetransmit: number;
@@ -95,7 +98,7 @@ export class CoapClient {
   private timerAt = Infinity;
   private closed = false;
   /** counters for tests and benchmarks */
-  readonly stats = { sent: 0, retransmitted: 0, received: 0, duplicates: 0, malformed: 0 };
+  readonly stats = { sent: 0, retransmitted: 0, received: 0, duplicates: 0, malformed: 0, foreign: 0 };
   /** called on every retransmission (congestion control in the block downloader listens) */
   onRetransmit: (() => void) | undefined;
 
@@ -103,6 +106,7 @@ export class CoapClient {
     this.net = options.net;
     this.address = options.address;
     this.port = options.port;
+    this.addressIsLiteral = IPV4_LITERAL.test(options.address);
     this.ackTimeout = options.ackTimeout ?? 2000;
     this.randomFactor = options.ackRandomFactor ?? 1.5;
     this.maxRetransmit = options.maxRetransmit ?? 4;
@@ -223,8 +227,14 @@ export class CoapClient {
   }
 
   private receive(bytes: Uint8Array, address: string, port: number): void {
-    if (port !== this.port) return;
-    void address;
+    // RFC 7252 §5.3.2: a response comes from the endpoint the request went to. A datagram
+    // from anywhere else is dropped before parsing, so an off-path sender has to spoof the
+    // server's address, not merely guess its port. (With a host name or an IPv6 address,
+    // whose text has several spellings, only the port is compared.)
+    if (port !== this.port || (this.addressIsLiteral && address !== this.address)) {
+      this.stats.foreign++;
+      return;
+    }
     let m: CoapMessage;
     try {
       m = decodeMessage(bytes);
