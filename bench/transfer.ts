@@ -2,17 +2,22 @@
 //   CoAP: 1 MiB at block size 1024 from `xsuit serve`, fetched by our client in the real
 //   XS engine (stop-and-wait and pipelined) and by libcoap's coap-client, on loopback and
 //   through a relay that adds a 50 ms round trip.
+//   The server is the `xsuit serve` command in its own process, as it is deployed, and both
+//   clients fetch from that one process. (Run inside this process, the server shared a
+//   thread with the Node host that carries our XS client's datagrams, while libcoap's
+//   client had a process of its own: the setup, not the clients, decided the ratio.)
 //   MQTT: the same payload through mosquitto, by our XS client over the update channel
 //   versus mosquitto_sub receiving it raw as one message.
 // Loopback figures are the median of --repeat runs (default 5); the 50 ms ones run once.
 // Usage: npm run bench:transfer [-- --size BYTES] [--window N] [--repeat N] [--json]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startUpdateServer } from '../tools/serve/server';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { MqttClient } from '../modules/mqtt/client';
 import { nodeNetHost } from '../hosts/node/net';
 import { UdpRelay, seededRandom } from '../tests/e2e-support/udp-relay';
-import { freeTcpPort, hasTool, startChild, startMosquitto, sleep } from '../tests/e2e-support/processes';
+import { freeTcpPort, freeUdpPort, hasTool, startChild, startMosquitto, sleep } from '../tests/e2e-support/processes';
 import { xsFetch } from '../tests/e2e-support/xs-fetch';
 
 const args = process.argv.slice(2);
@@ -36,6 +41,23 @@ const payload = new Uint8Array(SIZE);
 for (let i = 0; i < SIZE; i++) payload[i] = (rand() * 256) | 0;
 writeFileSync(join(dir, 'cls', 'payload.bin'), payload);
 writeFileSync(join(dir, 'cls', 'manifest.suit'), 'bench');
+
+/** `xsuit serve` in its own process; resolves once it says it is listening. */
+async function startServeCommand(): Promise<{ coapPort: number; close(): Promise<void> }> {
+  const argv = ['tools/bin/xsuit.mjs', 'serve', '--dir', dir, '--coap', String(await freeUdpPort()), '--json'];
+  argv.push(...(mosquitto ? ['--mqtt', `mqtt://127.0.0.1:${mosquittoPort}`] : ['--broker-port', String(await freeTcpPort())]));
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const lines = createInterface({ input: proc.stdout! });
+  const coapPort = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`xsuit serve exited ${code} before listening`)));
+    lines.on('line', (line) => {
+      const e = JSON.parse(line) as { event: string; coap?: number };
+      if (e.event === 'listening' && e.coap) resolve(e.coap);
+    });
+  });
+  return { coapPort, close: async () => { proc.kill('SIGTERM'); await exited; } };
+}
 
 async function timeChild(cmd: string, argv: string[]): Promise<number> {
   const t0 = performance.now();
@@ -70,7 +92,7 @@ if (haveMosquitto) {
   mosquittoPort = await freeTcpPort();
   mosquitto = await startMosquitto(mosquittoPort);
 }
-const server = await startUpdateServer({ dir, coapPort: 0, mqttUrl: mosquitto ? `mqtt://127.0.0.1:${mosquittoPort}` : undefined });
+const server = await startServeCommand();
 try {
   await ours(server.coapPort, 1); // warm-up: bundle, JIT of the server
   for (const [label, delayMs] of [['loopback', 0], ['rtt50', 25]] as const) {
