@@ -37,6 +37,12 @@ export interface Observation {
   cancel(): void;
 }
 
+/** A request whose responses keep coming (RFC 9177 Q-Block2 bursts) until cancelled. */
+export interface ResponseStream {
+  token: Uint8Array;
+  cancel(): void;
+}
+
 interface Exchange {
   messageId: number;
   token: Uint8Array;
@@ -78,7 +84,8 @@ function tokenKey(t: Uint8Array): number | string {
 const IPV4_LITERAL = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 export class CoapClient {
-  private readonly net: NetHost;
+  /** the host this client runs on (downloaders use its clock and timers) */
+  readonly net: NetHost;
   private readonly socket: UdpSocket;
   private readonly address: string;
   private readonly port: number;
@@ -97,6 +104,10 @@ export class CoapClient {
   private timer: TimerId | undefined;
   private timerAt = Infinity;
   private closed = false;
+  /** token key -> handler of every response carrying that token (requestStream) */
+  private readonly streams = new Map<number | string, (m: CoapMessage) => void>();
+  /** message id of a stream's request -> what to do if the server answers it with RST */
+  private readonly streamResets = new Map<number, () => void>();
   /** counters for tests and benchmarks */
   readonly stats = { sent: 0, retransmitted: 0, received: 0, duplicates: 0, malformed: 0, foreign: 0 };
   /** called on every retransmission (congestion control in the block downloader listens) */
@@ -154,6 +165,29 @@ export class CoapClient {
    */
   requestEncoded(encode: (messageId: number, token: Uint8Array) => Uint8Array): Promise<CoapMessage> {
     return this.exchange(true, undefined, encode);
+  }
+
+  /**
+   * Sends a Non-confirmable request and hands every response that carries its token to
+   * onResponse until cancel(): the server may answer one request with many responses
+   * (RFC 9177 Q-Block2). Nothing is retransmitted here; the caller owns loss recovery.
+   */
+  requestStream(encode: (messageId: number, token: Uint8Array) => Uint8Array, onResponse: (m: CoapMessage) => void, onReset?: () => void): ResponseStream {
+    if (this.closed) throw new XsuitError('coap-closed', 'client is closed');
+    const token = this.newToken();
+    const key = tokenKey(token);
+    const messageId = this.newMid();
+    this.streams.set(key, onResponse);
+    // a server rejects a NON it cannot process with RST, which names only the message id
+    if (onReset) this.streamResets.set(messageId, onReset);
+    this.send(encode(messageId, token));
+    return {
+      token,
+      cancel: () => {
+        this.streams.delete(key);
+        this.streamResets.delete(messageId);
+      },
+    };
   }
 
   private exchange(confirmable: boolean, token: Uint8Array | undefined, encode: (messageId: number, token: Uint8Array) => Uint8Array): Promise<CoapMessage> {
@@ -245,7 +279,14 @@ export class CoapClient {
     this.stats.received++;
     if (m.type === ACK || m.type === RST) {
       const ex = this.pending.get(m.messageId);
-      if (!ex) return; // late duplicate ACK of a finished exchange
+      if (!ex) {
+        const onReset = m.type === RST ? this.streamResets.get(m.messageId) : undefined;
+        if (onReset) {
+          this.streamResets.delete(m.messageId);
+          onReset();
+        }
+        return; // otherwise a late duplicate ACK of a finished exchange
+      }
       if (m.type === RST) {
         this.finish(ex);
         ex.reject(new XsuitError('coap-reset', 'server answered with RST'));
@@ -266,6 +307,16 @@ export class CoapClient {
     if (m.code < 64) {
       if (m.type === CON) this.reply(RST, m.messageId);
       return;
+    }
+    if (this.streams.size) {
+      // a burst answers one request with many messages: the stream's owner tells
+      // duplicates apart by content (block numbers), cheaper than the message-id list
+      const onResponse = this.streams.get(tokenKey(m.token));
+      if (onResponse) {
+        if (m.type === CON) this.reply(ACK, m.messageId);
+        onResponse(m);
+        return;
+      }
     }
     if (this.recentMids.indexOf(m.messageId) >= 0) {
       this.stats.duplicates++;
@@ -342,6 +393,8 @@ export class CoapClient {
       ex.reject(new XsuitError('coap-closed', 'client closed'));
     }
     this.observations.clear();
+    this.streams.clear();
+    this.streamResets.clear();
     this.socket.close();
   }
 }

@@ -32,6 +32,8 @@ export const OPT_URI_QUERY = 15;
 export const OPT_BLOCK2 = 23;
 export const OPT_BLOCK1 = 27;
 export const OPT_SIZE2 = 28;
+/** RFC 9177: critical, unsafe, repeatable; same NUM/M/SZX encoding as Block2 */
+export const OPT_Q_BLOCK2 = 31;
 
 export interface CoapOption {
   number: number;

@@ -3,6 +3,7 @@
 // just their count, back to the parent.
 import { CoapClient } from '../../modules/coap/client';
 import { downloadBlockwise } from '../../modules/coap/blockwise';
+import { downloadQBlock2 } from '../../modules/coap/qblock';
 import { MqttClient } from '../../modules/mqtt/client';
 import { MqttUpdateChannel } from '../../modules/mqtt/update-channel';
 import { hostCall } from '../../hosts/xs/device/host-call';
@@ -15,6 +16,8 @@ export interface FetchParams {
   port: number;
   path: string;
   window?: number;
+  /** RFC 9177 Q-Block2 instead of RFC 7959 Block2: sets requested ahead (window is then unused) */
+  qblockSets?: number;
   blockSize?: number;
   startBlock?: number;
   ackTimeout?: number;
@@ -50,7 +53,10 @@ function fail(e: unknown): void {
   };
   if (p.transport === 'coap') {
     const client = new CoapClient({ net, address: '127.0.0.1', port: p.port, ackTimeout: p.ackTimeout, maxRetransmit: p.maxRetransmit });
-    downloadBlockwise(client, p.path, { window: p.window, blockSize: p.blockSize, startBlock: p.startBlock, onBlock: put }).then((r) => {
+    const download = p.qblockSets
+      ? downloadQBlock2(client, p.path, { sets: p.qblockSets, blockSize: p.blockSize, startBlock: p.startBlock, timeout: p.ackTimeout, onBlock: put })
+      : downloadBlockwise(client, p.path, { window: p.window, blockSize: p.blockSize, startBlock: p.startBlock, onBlock: put });
+    download.then((r) => {
       const stats = client.stats;
       client.close();
       hostCall('run.done', { received, total: r.total, stats }, p.returnBytes ? buffer.subarray(0, r.total) : undefined);

@@ -6,11 +6,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import {
   ACK, CON, NON, RST, GET, POST, CONTENT, CHANGED, NOT_FOUND, METHOD_NOT_ALLOWED, BAD_REQUEST,
-  OPT_BLOCK2, OPT_CONTENT_FORMAT, OPT_ETAG, OPT_OBSERVE, OPT_SIZE2,
+  OPT_BLOCK2, OPT_CONTENT_FORMAT, OPT_ETAG, OPT_OBSERVE, OPT_Q_BLOCK2, OPT_SIZE2,
   blockOption, blockSize, decodeMessage, encodeMessage, findOption, readBlock, uintOf, uintOption, uriPathOf, uriQueryOf,
   type CoapMessage, type CoapOption,
 } from '../../modules/coap/message';
 import type { UpdateStore } from './store';
+import { planQBlock2 } from './qblock2';
+import { DEFAULT_MAX_PAYLOADS } from '../../modules/coap/qblock';
 
 export interface ServeEvents {
   /** a device fetched bytes [offset, offset+length) of file (of total) */
@@ -46,9 +48,13 @@ export class CoapServer {
   port = 0;
   readonly stats = { requests: 0, duplicates: 0, notifications: 0 };
 
-  constructor(store: UpdateStore, events: EventEmitter) {
+  /** RFC 9177 MAX_PAYLOADS: blocks per Q-Block2 set (clients must use the same value) */
+  readonly maxPayloads: number;
+
+  constructor(store: UpdateStore, events: EventEmitter, options: { maxPayloads?: number } = {}) {
     this.store = store;
     this.events = events;
+    this.maxPayloads = Math.max(1, options.maxPayloads ?? DEFAULT_MAX_PAYLOADS);
   }
 
   async listen(port: number, address = '127.0.0.1'): Promise<number> {
@@ -94,6 +100,13 @@ export class CoapServer {
       return;
     }
     if (m.code >= 32) return; // a response sent to a server: ignore
+    if (m.code === GET && findOption(m, OPT_Q_BLOCK2)) {
+      // a burst is rebuilt for a duplicate rather than cached: it is many messages, and
+      // sending the same blocks again is harmless (GET is idempotent)
+      this.stats.requests++;
+      this.serveQBlock2(m, address, port);
+      return;
+    }
     const key = `${address}:${port}:${m.messageId}`;
     const cached = this.responses.get(key);
     if (cached && Date.now() - cached.at < EXCHANGE_LIFETIME) {
@@ -167,6 +180,43 @@ export class CoapServer {
     options.push(blockOption(OPT_BLOCK2, { num, more: end < total, szx }), uintOption(OPT_SIZE2, total));
     this.events.emit('progress', { device, transport: 'coap', file: path, offset, length: end - offset, total });
     return { code: CONTENT, options, payload: file.bytes.subarray(offset, end) };
+  }
+
+  /**
+   * RFC 9177 Q-Block2: answers one request with every block it asks for (tools/serve/
+   * qblock2.ts), each in its own response carrying the request's token. For a NON request
+   * all responses are NON; for a CON request the first is piggybacked on the ACK and the
+   * rest are NON.
+   */
+  private serveQBlock2(m: CoapMessage, address: string, port: number): void {
+    let type = m.type === CON ? ACK : NON;
+    const respond = (code: number, options: CoapOption[], payload: Uint8Array = new Uint8Array(0)): void => {
+      const messageId = type === ACK ? m.messageId : this.nextMid();
+      this.send(encodeMessage({ type, code, messageId, token: m.token, options, payload }), address, port);
+      type = NON;
+    };
+    const path = uriPathOf(m);
+    const file = this.store.get(path);
+    if (!file) {
+      respond(NOT_FOUND, []);
+      return;
+    }
+    const total = file.bytes.length;
+    const plan = planQBlock2(m.options.filter((o) => o.number === OPT_Q_BLOCK2), total, DEFAULT_SZX, this.maxPayloads);
+    if (!plan.ok) {
+      respond(BAD_REQUEST, [], new TextEncoder().encode(plan.reason));
+      return;
+    }
+    const size = blockSize(plan.szx);
+    const device = uriQueryOf(m).d ?? `${address}:${port}`;
+    const fixed: CoapOption[] = [{ number: OPT_ETAG, value: file.etag }, uintOption(OPT_CONTENT_FORMAT, OCTET_STREAM)];
+    const size2 = uintOption(OPT_SIZE2, total);
+    for (const num of plan.blocks) {
+      const offset = num * size;
+      const end = Math.min(total, offset + size);
+      respond(CONTENT, fixed.concat([blockOption(OPT_Q_BLOCK2, { num, more: end < total, szx: plan.szx }), size2]), file.bytes.subarray(offset, end));
+      this.events.emit('progress', { device, transport: 'coap', file: path, offset, length: end - offset, total });
+    }
   }
 
   /** Notifies observers whose resource changed (new ETag) or vanished. */

@@ -1,0 +1,208 @@
+// RFC 9177 Q-Block2: the planner (which blocks a request asks for), the server's bursts
+// on the wire, and the client's downloads and failures. The XS engine runs the same client
+// in tests/e2e-xs-transfer.test.ts.
+import { EventEmitter } from 'node:events';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSocket, type Socket } from 'node:dgram';
+import { planQBlock2 } from '../tools/serve/qblock2';
+import { UpdateStore } from '../tools/serve/store';
+import { CoapServer } from '../tools/serve/coap-server';
+import { CoapClient } from '../modules/coap/client';
+import { downloadQBlock2 } from '../modules/coap/qblock';
+import {
+  ACK, BAD_REQUEST, CON, CONTENT, GET, NON, NOT_FOUND, OPT_BLOCK2, OPT_ETAG, OPT_Q_BLOCK2, OPT_SIZE2,
+  blockOption, decodeMessage, encodeMessage, findOption, readBlock, uintOption, uriOptions, type CoapMessage,
+} from '../modules/coap/message';
+import { nodeNetHost } from '../hosts/node/net';
+import { UdpRelay, seededRandom } from './e2e-support/udp-relay';
+
+const q = (num: number, more: boolean, szx = 6) => blockOption(OPT_Q_BLOCK2, { num, more, szx });
+
+describe('planQBlock2', () => {
+  const total = 95 * 1024 + 5; // 96 blocks of 1024
+  const plan = (opts: ReturnType<typeof q>[], t = total) => planQBlock2(opts, t, 6, 10);
+  test('NUM=0 M=0 alone opens the transfer with the first set', () => {
+    expect(plan([q(0, false)])).toEqual({ ok: true, szx: 6, blocks: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+  });
+  test('Continue (M=1 at a set start) is that set; the last set is cut at the end', () => {
+    expect(plan([q(20, true)])).toMatchObject({ blocks: [20, 21, 22, 23, 24, 25, 26, 27, 28, 29] });
+    expect(plan([q(90, true)])).toMatchObject({ blocks: [90, 91, 92, 93, 94, 95] });
+  });
+  test('M=1 inside a set is the rest of that set; M=0 options are single blocks', () => {
+    expect(plan([q(27, true)])).toMatchObject({ blocks: [27, 28, 29] });
+    expect(plan([q(3, false), q(7, false), q(3, false)])).toMatchObject({ blocks: [3, 7] });
+  });
+  test('bigger blocks than the server sends are renumbered (RFC 7959 §2.4)', () => {
+    // 2 KiB is not a CoAP size, so use 512-byte server blocks against 1024-byte asks
+    expect(planQBlock2([q(1, false)], total, 5, 10)).toEqual({ ok: true, szx: 5, blocks: [2] });
+  });
+  test('refuses past-the-end, mixed sizes and malformed options; bounds the work per request', () => {
+    expect(plan([q(96, false)])).toMatchObject({ ok: false });
+    expect(plan([q(1, false, 6), q(2, false, 5)])).toMatchObject({ ok: false });
+    expect(plan([{ number: OPT_Q_BLOCK2, value: Uint8Array.of(1, 2, 3, 4) }])).toMatchObject({ ok: false });
+    const many = Array.from({ length: 60 }, (_, i) => q(i, false));
+    expect(plan(many)).toMatchObject({ ok: true });
+    expect((plan(many) as { blocks: number[] }).blocks.length).toBe(40);
+  });
+});
+
+const root = join('build', 'test-qblock2');
+const dir = join(root, 'updates');
+const payload = (() => {
+  const r = seededRandom(31);
+  const out = new Uint8Array(100 * 1024 + 7);
+  for (let i = 0; i < out.length; i++) out[i] = (r() * 256) | 0;
+  return out;
+})();
+let server: CoapServer;
+const net = nodeNetHost();
+
+beforeAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(join(dir, 'cls'), { recursive: true });
+  writeFileSync(join(dir, 'cls', 'payload.bin'), payload);
+  server = new CoapServer(new UpdateStore(dir), new EventEmitter());
+  await server.listen(0);
+});
+afterAll(async () => {
+  await server.close();
+  net.timers.clearAll();
+});
+
+/** Sends one raw request and collects what comes back for `ms`. */
+async function exchange(m: CoapMessage, ms = 150): Promise<CoapMessage[]> {
+  const s: Socket = createSocket('udp4');
+  const got: CoapMessage[] = [];
+  s.on('message', (b) => got.push(decodeMessage(new Uint8Array(b))));
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  s.send(encodeMessage(m), server.port, '127.0.0.1');
+  await new Promise((r) => setTimeout(r, ms));
+  s.close();
+  return got;
+}
+
+const get = (type: number, ...opts: ReturnType<typeof q>[]): CoapMessage => ({
+  type, code: GET, messageId: 0x1234, token: Uint8Array.of(9, 8, 7), options: uriOptions('/cls/payload.bin').concat(opts), payload: new Uint8Array(0),
+});
+
+describe('xsuit serve answers Q-Block2', () => {
+  test('a NON request gets the first set as NON responses on its token, with ETag and Size2', async () => {
+    const got = await exchange(get(NON, q(0, false)));
+    expect(got.map((m) => readBlock(findOption(m, OPT_Q_BLOCK2)!).num)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const m of got) {
+      expect(m.type).toBe(NON);
+      expect(m.code).toBe(CONTENT);
+      expect(Array.from(m.token)).toEqual([9, 8, 7]);
+      expect(findOption(m, OPT_ETAG)?.length).toBe(8);
+      expect(findOption(m, OPT_SIZE2)).toEqual(uintOption(OPT_SIZE2, payload.length).value);
+      expect(findOption(m, OPT_BLOCK2)).toBeUndefined();
+      const b = readBlock(findOption(m, OPT_Q_BLOCK2)!);
+      expect(b.more).toBe(true);
+      expect(Buffer.compare(m.payload, payload.subarray(b.num * 1024, b.num * 1024 + 1024))).toBe(0);
+    }
+  });
+  test('the last set ends with M=0 and the short tail', async () => {
+    const got = await exchange(get(NON, q(100, true)));
+    expect(got.length).toBe(1);
+    const b = readBlock(findOption(got[0], OPT_Q_BLOCK2)!);
+    expect(b).toEqual({ num: 100, more: false, szx: 6 });
+    expect(got[0].payload.length).toBe(7);
+  });
+  test('a CON request: the first block rides on the ACK, the rest are NON', async () => {
+    const got = await exchange(get(CON, q(30, true)));
+    expect(got.length).toBe(10);
+    expect(got[0].type).toBe(ACK);
+    expect(got[0].messageId).toBe(0x1234);
+    expect(got.slice(1).every((m) => m.type === NON && m.messageId !== 0x1234)).toBe(true);
+  });
+  test('past the end is 4.00 with a reason; a missing file is 4.04', async () => {
+    const bad = await exchange(get(NON, q(500, false)));
+    expect(bad.map((m) => m.code)).toEqual([BAD_REQUEST]);
+    expect(Buffer.from(bad[0].payload).toString()).toMatch(/past the end/);
+    const missing = await exchange({ ...get(NON, q(0, false)), options: uriOptions('/cls/none.bin').concat([q(0, false)]) });
+    expect(missing.map((m) => m.code)).toEqual([NOT_FOUND]);
+  });
+});
+
+describe('downloadQBlock2 (Node)', () => {
+  test.each([1, 3])('byte-exact with %i sets ahead, one request per set', async (sets) => {
+    const c = new CoapClient({ net, address: '127.0.0.1', port: server.port });
+    const out = new Uint8Array(payload.length);
+    const r = await downloadQBlock2(c, '/cls/payload.bin', { sets, onBlock: (o, b) => out.set(b, o) });
+    expect(r.total).toBe(payload.length);
+    expect(Buffer.compare(out, payload)).toBe(0);
+    expect(c.stats.sent).toBe(11);
+    c.close();
+  });
+
+  test('through loss, duplication and reordering', async () => {
+    const relay = new UdpRelay({ target: { address: '127.0.0.1', port: server.port }, loss: 0.1, duplicate: 0.1, reorder: 0.1, seed: 21 });
+    const port = await relay.start();
+    const c = new CoapClient({ net, address: '127.0.0.1', port });
+    const out = new Uint8Array(payload.length);
+    try {
+      await downloadQBlock2(c, '/cls/payload.bin', { sets: 2, timeout: 40, maxRetries: 20, onBlock: (o, b) => out.set(b, o) });
+      expect(Buffer.compare(out, payload)).toBe(0);
+      expect(relay.stats.dropped).toBeGreaterThan(0);
+      expect(c.stats.sent).toBeGreaterThan(11);
+    } finally {
+      c.close();
+      await relay.close();
+    }
+  });
+
+  test('a cut link fails with the offset to resume from; resuming completes', async () => {
+    const relay = new UdpRelay({ target: { address: '127.0.0.1', port: server.port } });
+    const port = await relay.start();
+    const c = new CoapClient({ net, address: '127.0.0.1', port });
+    const out = new Uint8Array(payload.length);
+    let n = 0;
+    const err = await downloadQBlock2(c, '/cls/payload.bin', {
+      sets: 1, timeout: 30, maxRetries: 2,
+      onBlock: (o, b) => { out.set(b, o); if (++n === 25) relay.blackhole = true; },
+    }).catch((e) => e);
+    expect(err.code).toBe('coap-timeout');
+    const next = err.detail.nextOffset as number;
+    expect(next).toBeGreaterThanOrEqual(25 * 1024);
+    relay.blackhole = false;
+    await downloadQBlock2(c, '/cls/payload.bin', { startBlock: next / 1024, onBlock: (o, b) => out.set(b, o) });
+    c.close();
+    await relay.close();
+    expect(Buffer.compare(out, payload)).toBe(0);
+  });
+
+  test('a server without Q-Block2 (answers Block2) is reported as such', async () => {
+    const fake = createSocket('udp4');
+    await new Promise<void>((resolve) => fake.bind(0, '127.0.0.1', () => resolve()));
+    fake.on('message', (b, r) => {
+      const m = decodeMessage(new Uint8Array(b));
+      fake.send(encodeMessage({ type: m.type === CON ? ACK : NON, code: CONTENT, messageId: m.messageId, token: m.token, options: [blockOption(OPT_BLOCK2, { num: 0, more: true, szx: 6 })], payload: new Uint8Array(1024) }), r.port, r.address);
+    });
+    const c = new CoapClient({ net, address: '127.0.0.1', port: fake.address().port });
+    await expect(downloadQBlock2(c, '/x', { onBlock: () => undefined })).rejects.toMatchObject({ code: 'coap-qblock-unsupported', detail: { nextOffset: 0 } });
+    c.close();
+    fake.close();
+  });
+
+  test('an ETag that changes mid-download fails typed; nothing after the change is delivered', async () => {
+    const fake = createSocket('udp4');
+    await new Promise<void>((resolve) => fake.bind(0, '127.0.0.1', () => resolve()));
+    fake.on('message', (b, r) => {
+      const m = decodeMessage(new Uint8Array(b));
+      for (let num = 0; num < 10; num++) {
+        const options = [{ number: OPT_ETAG, value: Uint8Array.of(num < 5 ? 1 : 2) }, q(num, true), uintOption(OPT_SIZE2, 40 * 1024)];
+        fake.send(encodeMessage({ type: NON, code: CONTENT, messageId: num, token: m.token, options, payload: new Uint8Array(1024) }), r.port, r.address);
+      }
+    });
+    const c = new CoapClient({ net, address: '127.0.0.1', port: fake.address().port });
+    const seen: number[] = [];
+    const err = await downloadQBlock2(c, '/x', { onBlock: (o) => seen.push(o / 1024) }).catch((e) => e);
+    expect(err.code).toBe('coap-block');
+    expect(err.message).toMatch(/ETag/);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(err.detail.nextOffset).toBe(5 * 1024);
+    c.close();
+    fake.close();
+  });
+});
