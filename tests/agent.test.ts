@@ -9,7 +9,8 @@ import { slotHeader } from '../modules/slots/slot-reader';
 import { nodeNetHost } from '../hosts/node/net';
 import { startUpdateServer, type UpdateServer } from '../tools/serve/server';
 import { UdpRelay } from './e2e-support/udp-relay';
-import { sleep } from './e2e-support/processes';
+import { freeUdpPort, hasTool, sleep, startChild } from './e2e-support/processes';
+import { writeFileSync } from 'node:fs';
 import { CHANNEL, deviceWithV1, makeUpdateSet, publish, type SimDevice, type UpdateSet } from './agent-support';
 
 const net = nodeNetHost();
@@ -108,6 +109,54 @@ test('a lost link fails the offer; the next offer resumes from the last written 
   expect(b.kind === 'boot' && b.trial && b.verified.sequence === 2).toBe(true);
   t.close();
   await relay.close();
+});
+
+test('Q-Block2: installs, and a lost link resumes from the last written sector', async () => {
+  const d = await deviceWithV1(set);
+  const relay = new UdpRelay({ target: { address: '127.0.0.1', port: server.coapPort } });
+  const port = await relay.start();
+  const t = coap('dev-qblock', port, { ackTimeout: 40, retries: 0, qblockSets: 2 });
+  const events: AgentEvent[] = [];
+  const agent = agentFor(d, t, events, { n: 0 });
+  const cut = setInterval(() => {
+    if (events.some((e) => e.type === 'progress' && e.offset > 60_000)) relay.blackhole = true;
+  }, 1);
+  expect(await agent.offer(set.envelopes.v2)).toBe('rejected');
+  clearInterval(cut);
+  relay.blackhole = false;
+  events.length = 0;
+  const servedBefore = progress.filter((p) => p.device === 'dev-qblock').length;
+  expect(await agent.offer(set.envelopes.v2)).toBe('installed');
+  const fetching = events.find((e) => e.type === 'fetching') as Extract<AgentEvent, { type: 'fetching' }>;
+  expect(fetching).toMatchObject({ resumed: true });
+  expect(fetching.offset % 4096).toBe(0);
+  // the server saw the resumed part only
+  const served = progress.filter((p) => p.device === 'dev-qblock').slice(servedBefore);
+  expect(Math.min(...served.map((p) => p.offset))).toBe(fetching.offset);
+  const b = await d.reboot().loader.boot();
+  expect(b.kind === 'boot' && b.trial && b.verified.sequence === 2).toBe(true);
+  t.close();
+  await relay.close();
+});
+
+(hasTool('coap-server-notls') ? test : test.skip)('Q-Block2 against libcoap coap-server (no Q-Block): the transport falls back to Block2', async () => {
+  const port = await freeUdpPort();
+  const srv = startChild('coap-server-notls', ['-A', '127.0.0.1', '-p', String(port), '-d', '4']);
+  try {
+    await sleep(300);
+    const body = new Uint8Array(70 * 1024 + 3).map((_, i) => (i * 13) & 255);
+    const file = join('build', 'test-agent', 'qblock-fallback.bin');
+    writeFileSync(file, body);
+    const put = startChild('coap-client-notls', ['-m', 'put', '-b', '1024', '-f', file, `coap://127.0.0.1:${port}/${CHANNEL}/fw.bin`]);
+    expect(await new Promise((r) => put.proc.once('exit', r))).toBe(0);
+    const t = coap('dev-fallback', port, { qblockSets: 2 });
+    const got = new Uint8Array(body.length);
+    await t.fetch('coap://server/fw.bin', 0, (o, b) => got.set(b, o));
+    expect(Buffer.compare(got, body)).toBe(0);
+    t.close();
+  } finally {
+    await srv.stop();
+  }
 });
 
 test('a power cut mid-download resumes after reboot; a changed manifest starts over', async () => {

@@ -5,6 +5,7 @@ import { XsuitError } from '../errors/errors';
 import type { NetHost } from '../../hosts/hal-net';
 import { CoapClient } from '../coap/client';
 import { downloadBlockwise } from '../coap/blockwise';
+import { downloadQBlock2 } from '../coap/qblock';
 import { CONTENT, POST, OPT_BLOCK2, findOption, readBlock, uriOptions } from '../coap/message';
 import type { MqttClient } from '../mqtt/client';
 import { MqttUpdateChannel } from '../mqtt/update-channel';
@@ -43,6 +44,12 @@ export interface CoapTransportOptions {
   device: string;
   /** Block2 requests in flight (1 = stop-and-wait; default 8) */
   window?: number;
+  /**
+   * Fetch payloads with RFC 9177 Q-Block2, this many sets of 10 blocks ahead (about half
+   * the packets of Block2). Size it to what the device's network stack can buffer. A server
+   * without Q-Block2 is detected on the first fetch and Block2 is used from then on.
+   */
+  qblockSets?: number;
   blockSize?: number;
   ackTimeout?: number;
   /** lost-link retries per fetch before giving up (default 5) */
@@ -54,8 +61,12 @@ export class CoapTransport implements UpdateTransport {
   private readonly client: CoapClient;
   private readonly o: CoapTransportOptions;
 
+  /** Q-Block2 sets ahead; 0 once the server turned out not to support it */
+  private qblock: number;
+
   constructor(o: CoapTransportOptions) {
     this.o = o;
+    this.qblock = o.qblockSets ?? 0;
     this.client = new CoapClient({ net: o.net, address: o.address, port: o.port, ackTimeout: o.ackTimeout });
   }
 
@@ -86,23 +97,27 @@ export class CoapTransport implements UpdateTransport {
     const size = this.o.blockSize ?? 1024;
     let next = offset;
     let retries = this.o.retries ?? 5;
+    const onBlock = (at: number, bytes: Uint8Array, total: number | undefined): void => {
+      // resume points are sector-aligned, so normally whole blocks; trim if not
+      const skip = Math.max(0, next - at);
+      if (skip >= bytes.length) return;
+      onChunk(at + skip, skip ? bytes.subarray(skip) : bytes, total ?? 0);
+      next = at + bytes.length;
+    };
     for (;;) {
+      const common = { blockSize: size, startBlock: Math.floor(next / size), options: uriOptions(`?d=${this.o.device}`), onBlock };
       try {
-        await downloadBlockwise(this.client, path, {
-          blockSize: size,
-          startBlock: Math.floor(next / size),
-          window: this.o.window ?? 8,
-          options: uriOptions(`?d=${this.o.device}`),
-          onBlock: (at, bytes, total) => {
-            // resume points are sector-aligned, so normally whole blocks; trim if not
-            const skip = Math.max(0, next - at);
-            if (skip >= bytes.length) return;
-            onChunk(at + skip, skip ? bytes.subarray(skip) : bytes, total ?? 0);
-            next = at + bytes.length;
-          },
-        });
+        if (this.qblock) {
+          await downloadQBlock2(this.client, path, { ...common, sets: this.qblock, timeout: this.o.ackTimeout });
+        } else {
+          await downloadBlockwise(this.client, path, { ...common, window: this.o.window ?? 8 });
+        }
         return;
       } catch (e) {
+        if (e instanceof XsuitError && e.code === 'coap-qblock-unsupported') {
+          this.qblock = 0; // this server speaks Block2 only: use it from now on
+          continue;
+        }
         const retryable = e instanceof XsuitError && e.code === 'coap-timeout';
         if (!retryable || retries-- <= 0) throw e;
       }
