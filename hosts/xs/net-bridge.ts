@@ -19,6 +19,7 @@ const EVENT_KINDS: Record<NetEvent['k'], number> = {
 };
 
 const MAX_BATCH = 32;
+const UDP_RECEIVE_BUFFER = 1 << 20;
 
 export class XsNetBridge {
   private machine: XsMachine | undefined;
@@ -195,7 +196,11 @@ export class XsNetBridge {
       'net.log': (args: { message: string }) => { process.stderr.write(`[xs net] ${args.message}\n`); },
       'net.udp.open': (args: { port: number }) => {
         const id = this.nextId++;
-        const s = createSocket('udp4');
+        // The guest takes datagrams only between cranks, so the kernel must hold whatever
+        // arrives during one: a Q-Block2 burst of several sets overflowed Linux's default
+        // 208 KiB (about 90 datagrams of 1 KiB) and cost a recovery round of seconds.
+        // (Linux caps the request at twice net.core.rmem_max.)
+        const s = createSocket({ type: 'udp4', recvBufferSize: UDP_RECEIVE_BUFFER });
         s.on('message', (msg, rinfo) => this.push({ k: 'udp', id, n: msg.length, address: rinfo.address, port: rinfo.port }, msg));
         s.on('error', () => undefined);
         s.bind(args.port ?? 0, '127.0.0.1');
