@@ -9,7 +9,9 @@
 //   MQTT: the same payload through mosquitto, by our XS client over the update channel
 //   versus mosquitto_sub receiving it raw as one message.
 // Loopback figures are the median of --repeat runs (default 5); the 50 ms ones run once.
-// Usage: npm run bench:transfer [-- --size BYTES] [--window N] [--repeat N] [--json]
+// Our client runs three ways: stop-and-wait Block2, pipelined Block2 (a window of CON
+// requests), and RFC 9177 Q-Block2 (one NON request per set of blocks, --sets ahead).
+// Usage: npm run bench:transfer [-- --size BYTES] [--window N] [--sets N] [--repeat N] [--json]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -27,6 +29,8 @@ const opt = (name: string, def: number): number => {
 };
 const SIZE = opt('--size', 1024 * 1024);
 const WINDOW = opt('--window', 32);
+/** RFC 9177 Q-Block2: sets of MAX_PAYLOADS (10) blocks requested ahead */
+const SETS = opt('--sets', 8);
 const json = args.includes('--json');
 /** loopback runs are short and noisy: each is repeated and the median kept (both peers alike) */
 const REPEAT = opt('--repeat', 5);
@@ -74,8 +78,8 @@ async function median(times: number, run: () => Promise<number>): Promise<number
   return all[Math.floor(all.length / 2)];
 }
 
-async function ours(port: number, window: number): Promise<number> {
-  const r = await xsFetch({ transport: 'coap', port, path: '/cls/payload.bin', window, returnBytes: false }, 600_000);
+async function ours(port: number, window: number, qblockSets?: number): Promise<number> {
+  const r = await xsFetch({ transport: 'coap', port, path: '/cls/payload.bin', window, qblockSets, returnBytes: false }, 600_000);
   if (r.result.received !== SIZE) throw new Error(`XS client received ${r.result.received} of ${SIZE}`);
   return r.ms;
 }
@@ -108,14 +112,18 @@ try {
       log(`${label}: xsuit (XS) stop-and-wait ${results[`${label}.xs_stop_and_wait_ms`].toFixed(0)} ms`);
       results[`${label}.xs_pipelined_ms`] = await median(times, () => ours(port, WINDOW));
       log(`${label}: xsuit (XS) pipelined window ${WINDOW} ${results[`${label}.xs_pipelined_ms`].toFixed(0)} ms`);
+      results[`${label}.xs_qblock2_ms`] = await median(times, () => ours(port, 1, SETS));
+      log(`${label}: xsuit (XS) Q-Block2, ${SETS} sets ahead ${results[`${label}.xs_qblock2_ms`].toFixed(0)} ms`);
     } finally {
       await relay?.close();
     }
     if (haveLibcoap) {
       ratios[`${label}.stop_and_wait_vs_libcoap`] = results[`${label}.libcoap_ms`] / results[`${label}.xs_stop_and_wait_ms`];
       ratios[`${label}.pipelined_vs_libcoap`] = results[`${label}.libcoap_ms`] / results[`${label}.xs_pipelined_ms`];
+      ratios[`${label}.qblock2_vs_libcoap`] = results[`${label}.libcoap_ms`] / results[`${label}.xs_qblock2_ms`];
     }
     ratios[`${label}.pipelined_vs_stop_and_wait`] = results[`${label}.xs_stop_and_wait_ms`] / results[`${label}.xs_pipelined_ms`];
+    ratios[`${label}.qblock2_vs_stop_and_wait`] = results[`${label}.xs_stop_and_wait_ms`] / results[`${label}.xs_qblock2_ms`];
   }
 
   // ---- MQTT
@@ -142,7 +150,7 @@ try {
   await mosquitto?.stop();
 }
 
-const summary = { bytes: SIZE, blockSize: 1024, window: WINDOW, ratios, results, peers: { libcoap: haveLibcoap, mosquitto: haveMosquitto } };
+const summary = { bytes: SIZE, blockSize: 1024, window: WINDOW, qblockSets: SETS, ratios, results, peers: { libcoap: haveLibcoap, mosquitto: haveMosquitto } };
 if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 else {
   log('\nratios (> 1 means xsuit is faster; peers in the same run):');
