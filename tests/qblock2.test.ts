@@ -6,12 +6,13 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSocket, type Socket } from 'node:dgram';
 import { planQBlock2 } from '../tools/serve/qblock2';
+import { EchoGate, ECHO_VALID_S, VERIFIED_MS } from '../tools/serve/echo';
 import { UpdateStore } from '../tools/serve/store';
 import { CoapServer } from '../tools/serve/coap-server';
 import { CoapClient } from '../modules/coap/client';
 import { downloadQBlock2 } from '../modules/coap/qblock';
 import {
-  ACK, BAD_REQUEST, CON, CONTENT, GET, NON, NOT_FOUND, OPT_BLOCK2, OPT_ETAG, OPT_Q_BLOCK2, OPT_SIZE2,
+  ACK, BAD_REQUEST, CON, CONTENT, GET, NON, NOT_FOUND, OPT_BLOCK2, OPT_ECHO, OPT_ETAG, OPT_Q_BLOCK2, OPT_SIZE2, UNAUTHORIZED,
   blockOption, decodeMessage, encodeMessage, findOption, readBlock, uintOption, uriOptions, type CoapMessage,
 } from '../modules/coap/message';
 import { nodeNetHost } from '../hosts/node/net';
@@ -37,13 +38,13 @@ describe('planQBlock2', () => {
     // 2 KiB is not a CoAP size, so use 512-byte server blocks against 1024-byte asks
     expect(planQBlock2([q(1, false)], total, 5, 10)).toEqual({ ok: true, szx: 5, blocks: [2] });
   });
-  test('refuses past-the-end, mixed sizes and malformed options; bounds the work per request', () => {
+  test('refuses past-the-end, mixed sizes and malformed options; one request draws one set at most', () => {
     expect(plan([q(96, false)])).toMatchObject({ ok: false });
     expect(plan([q(1, false, 6), q(2, false, 5)])).toMatchObject({ ok: false });
     expect(plan([{ number: OPT_Q_BLOCK2, value: Uint8Array.of(1, 2, 3, 4) }])).toMatchObject({ ok: false });
     const many = Array.from({ length: 60 }, (_, i) => q(i, false));
     expect(plan(many)).toMatchObject({ ok: true });
-    expect((plan(many) as { blocks: number[] }).blocks.length).toBe(40);
+    expect((plan(many) as { blocks: number[] }).blocks.length).toBe(10); // one set at most
   });
 });
 
@@ -70,11 +71,24 @@ afterAll(async () => {
   net.timers.clearAll();
 });
 
-/** Sends one raw request and collects what comes back for `ms`. */
-async function exchange(m: CoapMessage, ms = 150): Promise<CoapMessage[]> {
+/**
+ * Sends one raw request from a fresh socket and collects what comes back for `ms`. A new
+ * endpoint is first challenged (4.01 + Echo); with `answerEcho` the request is sent again
+ * carrying the Echo value, and only what follows is returned.
+ */
+async function exchange(m: CoapMessage, ms = 150, answerEcho = true): Promise<CoapMessage[]> {
   const s: Socket = createSocket('udp4');
-  const got: CoapMessage[] = [];
-  s.on('message', (b) => got.push(decodeMessage(new Uint8Array(b))));
+  let got: CoapMessage[] = [];
+  s.on('message', (b) => {
+    const r = decodeMessage(new Uint8Array(b));
+    const echo = findOption(r, OPT_ECHO);
+    if (answerEcho && r.code === UNAUTHORIZED && echo) {
+      got = [];
+      s.send(encodeMessage({ ...m, options: m.options.concat([{ number: OPT_ECHO, value: new Uint8Array(echo) }]) }), server.port, '127.0.0.1');
+      return;
+    }
+    got.push(r);
+  });
   await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
   s.send(encodeMessage(m), server.port, '127.0.0.1');
   await new Promise((r) => setTimeout(r, ms));
@@ -84,6 +98,34 @@ async function exchange(m: CoapMessage, ms = 150): Promise<CoapMessage[]> {
 
 const get = (type: number, ...opts: ReturnType<typeof q>[]): CoapMessage => ({
   type, code: GET, messageId: 0x1234, token: Uint8Array.of(9, 8, 7), options: uriOptions('/cls/payload.bin').concat(opts), payload: new Uint8Array(0),
+});
+
+describe('amplification check before a burst (RFC 9175 Echo)', () => {
+  test('an unverified endpoint gets one small 4.01 with Echo, and nothing else', async () => {
+    const got = await exchange(get(NON, q(0, false)), 150, false);
+    expect(got.map((m) => m.code)).toEqual([UNAUTHORIZED]);
+    expect(got[0].payload.length).toBe(0);
+    expect(findOption(got[0], OPT_ECHO)?.length).toBe(12);
+  });
+  test('echo values are bound to the endpoint and expire; verified endpoints are remembered for a while', () => {
+    let now = 1_000_000_000;
+    const gate = new EchoGate(() => now);
+    const echo = gate.challenge('10.0.0.1', 5683);
+    expect(gate.admit('10.0.0.1', 5683, undefined)).toBe(false);
+    expect(gate.admit('10.0.0.2', 5683, echo)).toBe(false); // another address
+    expect(gate.admit('10.0.0.1', 5684, echo)).toBe(false); // another port
+    const tampered = echo.slice();
+    tampered[11] ^= 1;
+    expect(gate.admit('10.0.0.1', 5683, tampered)).toBe(false);
+    now += (ECHO_VALID_S + 2) * 1000;
+    expect(gate.admit('10.0.0.1', 5683, echo)).toBe(false); // expired
+    const fresh = gate.challenge('10.0.0.1', 5683);
+    expect(gate.admit('10.0.0.1', 5683, fresh)).toBe(true);
+    expect(gate.admit('10.0.0.1', 5683, undefined)).toBe(true); // remembered
+    now += VERIFIED_MS + 1;
+    expect(gate.admit('10.0.0.1', 5683, undefined)).toBe(false); // forgotten
+    expect(new EchoGate(() => now).admit('10.0.0.1', 5683, gate.challenge('10.0.0.1', 5683))).toBe(false); // other server secret
+  });
 });
 
 describe('xsuit serve answers Q-Block2', () => {
@@ -132,7 +174,7 @@ describe('downloadQBlock2 (Node)', () => {
     const r = await downloadQBlock2(c, '/cls/payload.bin', { sets, onBlock: (o, b) => out.set(b, o) });
     expect(r.total).toBe(payload.length);
     expect(Buffer.compare(out, payload)).toBe(0);
-    expect(c.stats.sent).toBe(11);
+    expect(c.stats.sent).toBe(12); // 11 sets, and the first request once more with the Echo value
     c.close();
   });
 
@@ -145,7 +187,7 @@ describe('downloadQBlock2 (Node)', () => {
       await downloadQBlock2(c, '/cls/payload.bin', { sets: 2, timeout: 40, maxRetries: 20, onBlock: (o, b) => out.set(b, o) });
       expect(Buffer.compare(out, payload)).toBe(0);
       expect(relay.stats.dropped).toBeGreaterThan(0);
-      expect(c.stats.sent).toBeGreaterThan(11);
+      expect(c.stats.sent).toBeGreaterThan(12);
     } finally {
       c.close();
       await relay.close();

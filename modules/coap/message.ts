@@ -19,6 +19,7 @@ export const CREATED = code(2, 1);
 export const CHANGED = code(2, 4);
 export const CONTENT = code(2, 5);
 export const BAD_REQUEST = code(4, 0);
+export const UNAUTHORIZED = code(4, 1);
 export const BAD_OPTION = code(4, 2);
 export const NOT_FOUND = code(4, 4);
 export const METHOD_NOT_ALLOWED = code(4, 5);
@@ -34,6 +35,8 @@ export const OPT_BLOCK1 = 27;
 export const OPT_SIZE2 = 28;
 /** RFC 9177: critical, unsafe, repeatable; same NUM/M/SZX encoding as Block2 */
 export const OPT_Q_BLOCK2 = 31;
+/** RFC 9175 Echo: elective, opaque 1..40 bytes; here, proof that a client receives at its address */
+export const OPT_ECHO = 252;
 
 export interface CoapOption {
   number: number;

@@ -12,13 +12,15 @@
 //     sets are asked for by number (one Q-Block2 option each, M=0) and `sets` is halved;
 //     after `maxRetries` such rounds without progress the download fails with
 //     detail.nextOffset, like downloadBlockwise, so the caller can resume.
+//   - A server may first check that we receive at our address (RFC 9175 Echo, against
+//     amplification): its 4.01 carries an Echo value, which goes with every later request.
 //   - Every response must carry the ETag of the first and a consistent Q-Block2/Size2; a
 //     server that answers with Block2, 4.02 Bad Option or RST does not support Q-Block2
 //     (`coap-qblock-unsupported`, and the caller can fall back to downloadBlockwise).
 import { XsuitError } from '../errors/errors';
 import type { CoapClient, ResponseStream } from './client';
 import {
-  NON, GET, CONTENT, BAD_OPTION, OPT_BLOCK2, OPT_ETAG, OPT_Q_BLOCK2, OPT_SIZE2, blockOption, blockSize, codeString, encodeMessage,
+  NON, GET, CONTENT, BAD_OPTION, UNAUTHORIZED, OPT_BLOCK2, OPT_ECHO, OPT_ETAG, OPT_Q_BLOCK2, OPT_SIZE2, blockOption, blockSize, codeString, encodeMessage,
   readBlock, readUint, szxFor, uriOptions, type CoapMessage, type CoapOption,
 } from './message';
 import type { BlockwiseResult } from './blockwise';
@@ -45,8 +47,8 @@ export interface QBlockOptions {
   onBlock(offset: number, bytes: Uint8Array, total: number | undefined): void;
 }
 
-/** Blocks listed in one recovery request (each is a Q-Block2 option of up to 4 bytes). */
-const MAX_ASKED = 16;
+/** Echo challenges answered without a block arriving before giving up */
+const MAX_ECHO_ROUNDS = 3;
 
 export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOptions): Promise<BlockwiseResult> {
   const size = opts.blockSize ?? 1024;
@@ -70,6 +72,9 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
   const buffered = new Map<number, Uint8Array>();
   const streams: ResponseStream[] = [];
   let retries = 0;
+  /** RFC 9175 Echo value from the server's 4.01: sent with every later request */
+  let echo: Uint8Array | undefined;
+  let echoRounds = 0;
   let timer: ReturnType<typeof net.timers.set> | undefined;
   let finished = false;
 
@@ -89,6 +94,7 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
     const ask = (blocks: { num: number; more: boolean }[]): void => {
       const options = fixed.slice();
       for (let i = 0; i < blocks.length; i++) options.push(blockOption(OPT_Q_BLOCK2, { num: blocks[i].num, more: blocks[i].more, szx }));
+      if (echo) options.push({ number: OPT_ECHO, value: echo });
       // one stream per request; old ones stay open so late answers still count
       streams.push(client.requestStream(
         (messageId, token) => encodeMessage({ type: NON, code: GET, messageId, token, options, payload: new Uint8Array(0) }),
@@ -126,9 +132,10 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
         return;
       }
       sets = Math.max(1, sets >> 1); // loss: fewer sets in flight
+      // the server sends at most one set per request, so ask for at most that many
       const missing: { num: number; more: boolean }[] = [];
       const end = last >= 0 ? Math.min(requestedEnd, last + 1) : next + 1;
-      for (let n = next; n < end && missing.length < MAX_ASKED; n++) if (!buffered.has(n)) missing.push({ num: n, more: false });
+      for (let n = next; n < end && missing.length < perSet; n++) if (!buffered.has(n)) missing.push({ num: n, more: false });
       if (last < 0) {
         // not even the first answer came: ask again the way we started
         ask([{ num: next, more: next !== 0 }]);
@@ -141,6 +148,21 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
         // RFC 7252 §5.4.1: a server that does not know the critical Q-Block2 option
         fail(new XsuitError('coap-qblock-unsupported', 'server answered 4.02 Bad Option: no Q-Block2 support'));
         return;
+      }
+      if (m.code === UNAUTHORIZED) {
+        let value: Uint8Array | undefined;
+        for (let i = 0; i < m.options.length; i++) if (m.options[i].number === OPT_ECHO) value = m.options[i].value;
+        // several requests in flight each draw a challenge: answer each new value once
+        if (value && echo && sameBytes(echo, value)) return;
+        if (value && value.length <= 40 && ++echoRounds <= MAX_ECHO_ROUNDS) {
+          // RFC 9175: the server checks that we receive at our address before it bursts;
+          // ask again for everything outstanding, carrying its Echo value
+          echo = value.slice();
+          ask([{ num: next, more: next !== 0 || last >= 0 }]);
+          for (let n = setEnd(next); n < requestedEnd; n += perSet) ask([{ num: n, more: true }]);
+          arm();
+          return;
+        }
       }
       if (m.code !== CONTENT) {
         fail(new XsuitError('coap-status', `Q-Block2 request: server answered ${codeString(m.code)}`, 0, { code: codeString(m.code) }));
@@ -207,6 +229,7 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
       if (num < next || num >= requestedEnd || buffered.has(num)) return;
       buffered.set(num, m.payload);
       retries = 0;
+      echoRounds = 0;
       while (buffered.has(next)) {
         const data = buffered.get(next) as Uint8Array;
         buffered.delete(next);

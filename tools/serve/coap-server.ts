@@ -6,12 +6,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import {
   ACK, CON, NON, RST, GET, POST, CONTENT, CHANGED, NOT_FOUND, METHOD_NOT_ALLOWED, BAD_REQUEST,
-  OPT_BLOCK2, OPT_CONTENT_FORMAT, OPT_ETAG, OPT_OBSERVE, OPT_Q_BLOCK2, OPT_SIZE2,
+  OPT_BLOCK2, OPT_CONTENT_FORMAT, OPT_ECHO, OPT_ETAG, OPT_OBSERVE, OPT_Q_BLOCK2, OPT_SIZE2, UNAUTHORIZED,
   blockOption, blockSize, decodeMessage, encodeMessage, findOption, readBlock, uintOf, uintOption, uriPathOf, uriQueryOf,
   type CoapMessage, type CoapOption,
 } from '../../modules/coap/message';
 import type { UpdateStore } from './store';
 import { planQBlock2 } from './qblock2';
+import { EchoGate } from './echo';
 import { DEFAULT_MAX_PAYLOADS } from '../../modules/coap/qblock';
 
 export interface ServeEvents {
@@ -46,10 +47,12 @@ export class CoapServer {
   private poll: NodeJS.Timeout | undefined;
   private mid = Math.floor(Math.random() * 0xffff);
   port = 0;
-  readonly stats = { requests: 0, duplicates: 0, notifications: 0 };
+  readonly stats = { requests: 0, duplicates: 0, notifications: 0, echoChallenges: 0 };
 
   /** RFC 9177 MAX_PAYLOADS: blocks per Q-Block2 set (clients must use the same value) */
   readonly maxPayloads: number;
+  /** return-routability check before a Q-Block2 burst (RFC 9175 Echo) */
+  private readonly echo = new EchoGate();
 
   constructor(store: UpdateStore, events: EventEmitter, options: { maxPayloads?: number } = {}) {
     this.store = store;
@@ -186,7 +189,7 @@ export class CoapServer {
    * RFC 9177 Q-Block2: answers one request with every block it asks for (tools/serve/
    * qblock2.ts), each in its own response carrying the request's token. For a NON request
    * all responses are NON; for a CON request the first is piggybacked on the ACK and the
-   * rest are NON.
+   * rest are NON. An endpoint not yet verified gets 4.01 + Echo instead (./echo.ts).
    */
   private serveQBlock2(m: CoapMessage, address: string, port: number): void {
     let type = m.type === CON ? ACK : NON;
@@ -195,6 +198,12 @@ export class CoapServer {
       this.send(encodeMessage({ type, code, messageId, token: m.token, options, payload }), address, port);
       type = NON;
     };
+    if (!this.echo.admit(address, port, findOption(m, OPT_ECHO))) {
+      // one small answer until the endpoint proves it receives at its address
+      this.stats.echoChallenges++;
+      respond(UNAUTHORIZED, [{ number: OPT_ECHO, value: this.echo.challenge(address, port) }]);
+      return;
+    }
     const path = uriPathOf(m);
     const file = this.store.get(path);
     if (!file) {

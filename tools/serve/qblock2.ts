@@ -14,9 +14,10 @@ export type QBlockPlan = { ok: true; szx: number; blocks: number[] } | { ok: fal
  * @param total the resource's size in bytes
  * @param maxSzx the largest block size the server sends (SZX)
  * @param maxPayloads blocks per set
- * @param maxBlocks most blocks one request may trigger (bounds the server's work per datagram)
+ * @param maxBlocks most blocks one request may trigger: one set, which bounds both the work
+ *   per datagram and what a request can make the server send (amplification)
  */
-export function planQBlock2(options: CoapOption[], total: number, maxSzx: number, maxPayloads: number, maxBlocks = 4 * maxPayloads): QBlockPlan {
+export function planQBlock2(options: CoapOption[], total: number, maxSzx: number, maxPayloads: number, maxBlocks = maxPayloads): QBlockPlan {
   const asked: { num: number; more: boolean; szx: number }[] = [];
   for (const o of options) {
     try {
