@@ -47,6 +47,7 @@ export const command: CliCommand = {
     'DIR holds one folder per device class (channel): DIR/<channel>/manifest.suit and its payloads.',
     '  CoAP (default port 5683): GET coap://host/<channel>/<file>, block-wise (RFC 7959) with Size2,',
     '    Observe (RFC 7641) on any file, POST /report?d=<device> for SUIT reports.',
+    '    RFC 9177 Q-Block2 bursts of 10 blocks per request, after an RFC 9175 Echo check of the sender.',
     '  MQTT: the manifest is published retained to xsuit/<channel>/manifest; devices fetch by offset',
     '    (xsuit/<channel>/fetch/<device> → xsuit/<channel>/data/<device>) and report to xsuit/report/<device>.',
     '    With no --mqtt an embedded broker listens on the --listen address, --broker-port (default 1883).',
