@@ -214,6 +214,39 @@ describe('downloadQBlock2 (Node)', () => {
     expect(Buffer.compare(out, payload)).toBe(0);
   });
 
+  test('the server restarts mid-transfer: the new one challenges again, and the download completes', async () => {
+    const { freeUdpPort } = await import('./e2e-support/processes');
+    const port = await freeUdpPort();
+    const store = new UpdateStore(dir);
+    let s = new CoapServer(store, new EventEmitter());
+    await s.listen(port);
+    const c = new CoapClient({ net, address: '127.0.0.1', port });
+    const out = new Uint8Array(payload.length);
+    let n = 0;
+    let restarted: Promise<void> | undefined;
+    let second: CoapServer | undefined;
+    await downloadQBlock2(c, '/cls/payload.bin', {
+      sets: 2, timeout: 40, maxRetries: 30,
+      onBlock: (o, b) => {
+        out.set(b, o);
+        if (++n === 30) {
+          const old = s;
+          restarted = old.close().then(async () => {
+            await new Promise((r) => setTimeout(r, 80));
+            second = new CoapServer(store, new EventEmitter());
+            await second.listen(port);
+            s = second;
+          });
+        }
+      },
+    });
+    await restarted;
+    c.close();
+    await s.close();
+    expect(Buffer.compare(out, payload)).toBe(0);
+    expect(second?.stats.echoChallenges).toBe(1); // a new secret: the client proved itself again
+  });
+
   test('a server without Q-Block2 (answers Block2) is reported as such', async () => {
     const fake = createSocket('udp4');
     await new Promise<void>((resolve) => fake.bind(0, '127.0.0.1', () => resolve()));
