@@ -1,9 +1,10 @@
 // The verified-boot loader: the first code that runs at power-on. It decides which slot
 // to run, never runs an image that has not just been verified, counts trial attempts
 // before it runs a trial image (so a crash counts), reverts when attempts run out, and
-// otherwise stays in recovery and says why. confirm()/reject() are what the running
+// otherwise stays in recovery and says why. Whenever it gives up a trial it marks that
+// slot rejected first (slot-header.ts), so the agent never stages that image again. confirm()/reject() are what the running
 // image calls; switchTo() is what the update agent calls after staging.
-import { XsuitError } from '../modules/errors/errors';
+import { XsuitError, isXsuitError } from '../modules/errors/errors';
 import { Reason } from '../modules/report/reasons';
 import { bytesEqual } from '../modules/bytes/compare';
 import type { Crypto, FlashDevice } from '../hosts/hal';
@@ -12,6 +13,7 @@ import {
   BootEvent, BootRecord, DEFAULT_MAX_ATTEMPTS, blankBootState, bootEventName, withFloor, type BootEventCode, type BootState,
 } from '../modules/slots/boot-record';
 import { SlotWriter, type StageRequest } from '../modules/slots/slot-writer';
+import { markRejected } from '../modules/slots/slot-header';
 import { checkSlot, type SlotCheck } from './check-slot';
 import type { EnvelopeVerifier, ValidatedSlot } from './verifier';
 
@@ -58,6 +60,23 @@ export class Loader {
     return this.record.save({ ...state, ...changes, lastEvent: event, lastReason: reason });
   }
 
+  /**
+   * A trial of the image in `slot` is given up (reject, revert): mark the slot so the
+   * agent never stages it again, before the boot-record write that leaves the trial. A cut
+   * in between leaves the trial in the boot record and the slot marked, which is right:
+   * we were giving it up, and the next power-on or reject() gives it up again. Only a
+   * power cut stops the revert; any other failure to write the marker must not (the
+   * marker is what the agent reads, the revert is what keeps the device running).
+   */
+  private giveUp(slot: SlotIndex | null): void {
+    if (slot === null) return;
+    try {
+      markRejected(openSlot(this.host.flash, slot));
+    } catch (e) {
+      if (isXsuitError(e) && e.code === 'power-cut') throw e;
+    }
+  }
+
   /** One power-on: returns the slot to run (already verified) or the recovery verdict. */
   async boot(): Promise<BootDecision> {
     let state = this.state();
@@ -65,6 +84,7 @@ export class Loader {
     if (state.trial && state.active !== null) {
       const revert = { active: state.confirmedSlot, trial: false, attempts: 0 };
       if (state.attempts >= state.maxAttempts) {
+        this.giveUp(state.active);
         state = this.save(state, revert, BootEvent.revertedAttempts, Reason.operationFailed);
       } else {
         const trial = await this.check(state, state.active);
@@ -73,6 +93,7 @@ export class Loader {
           state = this.save(state, { attempts: state.attempts + 1 }, BootEvent.trialBoot);
           return { kind: 'boot', slot: trial.slot, trial: true, attempt: state.attempts, maxAttempts: state.maxAttempts, verified: trial.verified, event: 'trial-boot', checks };
         }
+        this.giveUp(state.active);
         state = this.save(state, revert, BootEvent.revertedInvalid, trial.reason ?? Reason.operationFailed);
       }
     }
@@ -122,6 +143,7 @@ export class Loader {
   reject(): BootState {
     const state = this.state();
     if (!state.trial) throw new XsuitError('not-on-trial', 'only an image on trial can be rejected', Reason.operationFailed);
+    this.giveUp(state.active);
     return this.save(state, { active: state.confirmedSlot, trial: false, attempts: 0 }, BootEvent.rejected, Reason.operationFailed);
   }
 

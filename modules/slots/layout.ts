@@ -35,10 +35,14 @@ export function openSlot(device: FlashDevice, slot: SlotIndex): Flash {
   return device.open(slotName(slot));
 }
 
-/** Size of a marker word: the smallest write the flash allows, at least 4 bytes. */
+/**
+ * Size of a marker word: the smallest write the flash allows, at least 4 bytes. At most
+ * 32: the slot header keeps the commit marker at 64 and the rejected marker at 96.
+ */
 export function markerSize(flash: Flash): number {
   const n = Math.max(4, flash.writeAlign);
   if (flash.sectorSize % n !== 0) throw new XsuitError('flash-geometry', `write alignment ${flash.writeAlign} does not divide the sector`);
+  if (n > 32 || 32 % n !== 0) throw new XsuitError('flash-geometry', `write alignment ${flash.writeAlign} is above the 32 bytes the slot header allows for a marker`);
   return n;
 }
 

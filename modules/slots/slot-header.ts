@@ -2,6 +2,11 @@
 //   [0, 64)    staging record: magic, envelope length, image length, expected image
 //              digest, CRC-32. Written once, right after the header sector is erased.
 //   [64, +m)   commit marker: all zero once the image is complete and its digest matched.
+//   [96, +m)   rejected marker: all zero once a trial of this image was given up (reject(),
+//              revert after the attempts, revert of an invalid trial). Cleared by the loader
+//              with one write (no erase) BEFORE the boot-record write that leaves the trial,
+//              so a cut in between leaves the slot marked while the trial is retried. A new
+//              staging erases the header, so a fresh image is never marked.
 //   [128, ...) progress markers, one per data sector: all zero once that sector is fully
 //              written. NOR lets us clear each marker once without another erase, so a
 //              reboot can resume from the last fully written sector.
@@ -15,6 +20,7 @@ import { markerSize } from './layout';
 const MAGIC = 0x31535358; // 'XSS1' little-endian
 export const RECORD_SIZE = 64;
 export const COMMIT_OFFSET = 64;
+export const REJECTED_OFFSET = 96;
 export const PROGRESS_OFFSET = 128;
 export const DIGEST_SIZE = 32;
 
@@ -30,6 +36,8 @@ export type SlotState = 'empty' | 'staging' | 'complete';
 export interface SlotHeader {
   state: SlotState;
   record?: StagingRecord;
+  /** the rejected marker is clear: this image was on trial here and was given up */
+  rejected: boolean;
   /** data sectors (envelope then image) known to be fully written */
   doneSectors: number;
   envelopeSectors: number;
@@ -83,12 +91,12 @@ function isZero(bytes: Uint8Array): boolean {
 export function readSlotHeader(flash: Flash): SlotHeader {
   const m = markerSize(flash);
   const record = decodeStagingRecord(flash.read(0, RECORD_SIZE));
-  if (!record) return { state: 'empty', doneSectors: 0, envelopeSectors: 0, imageSectors: 0 };
+  if (!record) return { state: 'empty', rejected: false, doneSectors: 0, envelopeSectors: 0, imageSectors: 0 };
   let plan;
   try {
     plan = sectorPlan(flash, record);
   } catch {
-    return { state: 'empty', doneSectors: 0, envelopeSectors: 0, imageSectors: 0 };
+    return { state: 'empty', rejected: false, doneSectors: 0, envelopeSectors: 0, imageSectors: 0 };
   }
   const total = plan.envelopeSectors + plan.imageSectors;
   const progress = flash.read(PROGRESS_OFFSET, total * m);
@@ -96,7 +104,20 @@ export function readSlotHeader(flash: Flash): SlotHeader {
   while (done < total && isZero(progress.subarray(done * m, (done + 1) * m))) done++;
   const committed = isZero(flash.read(COMMIT_OFFSET, m));
   const state: SlotState = committed && done === total ? 'complete' : 'staging';
-  return { state, record, doneSectors: done, ...plan };
+  const rejected = isZero(flash.read(REJECTED_OFFSET, m));
+  return { state, record, rejected, doneSectors: done, ...plan };
+}
+
+/**
+ * Marks the image in this slot as given up: clears the rejected marker (bits only, no
+ * erase; nothing else in the header changes). A no-op when it is already clear. A cut
+ * part way leaves a marker that is not all zero, which reads as not rejected; the caller
+ * has not left the trial yet, so it writes the marker again.
+ */
+export function markRejected(flash: Flash): void {
+  const m = markerSize(flash);
+  if (isZero(flash.read(REJECTED_OFFSET, m))) return;
+  flash.write(REJECTED_OFFSET, markerBytes(flash));
 }
 
 export function markerBytes(flash: Flash): Uint8Array {

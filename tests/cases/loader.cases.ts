@@ -175,4 +175,55 @@ export default defineCases('verified-boot loader (state machine)', (add) => {
     equal(seen.join(' '), 'B? B? B? R R', 'on trial, never confirmed: recovery after the attempts, never the damaged slot');
     equal(floorOf(loader.state(), COMPONENT), 1, 'floor unchanged');
   });
+  add('giving up a trial marks its slot rejected before the boot record leaves it (reject, revert after the attempts, revert of an altered image); a new staging is unmarked', async (env) => {
+    const { sim, loader: first } = await deviceWithV1(env);
+    let loader = first;
+    const rejected = () => slotHeader(openSlot(sim.device, 1)).rejected;
+    const v2 = pattern(5000, 13);
+    await installWithToken(loader, env.crypto, makeToken(env.crypto, { sequence: 2, image: v2 }), v2);
+    equal(rejected(), false, 'a freshly staged and switched slot');
+    ok((await loader.boot()).kind === 'boot', 'v2 on trial');
+    // reject(): the marker write is the first mutation, the boot-record erase and write follow
+    for (const cut of [1, 2]) {
+      sim.cutAt(cut, 7 + cut);
+      throwsCode(() => loader.reject(), 'power-cut', `reject cut at mutation ${cut}`);
+      loader = tokenLoader(sim.reboot(), env.crypto);
+      ok(loader.state().trial, `cut ${cut}: the boot record still has v2 on trial`);
+      if (cut === 2) ok(rejected(), 'cut after the marker: slot B is marked while still on trial');
+      const d = await loader.boot();
+      ok(d.kind === 'boot' && d.slot === 1 && d.trial, `cut ${cut}: the marker does not change what the loader boots`);
+    }
+    loader.reject();
+    ok(rejected(), 'rejected: slot B marked');
+    equal(loader.state().lastEvent, 5, 'last event: rejected');
+    const back = await loader.boot();
+    ok(back.kind === 'boot' && back.slot === 0 && !back.trial, 'v1 after reject');
+    // a new release staged over it starts unmarked; the loader gives it up after its attempts
+    const v3 = pattern(5000, 14);
+    await installWithToken(loader, env.crypto, makeToken(env.crypto, { sequence: 3, image: v3 }), v3);
+    equal(rejected(), false, 'v3 staged over the rejected v2: not marked');
+    for (let n = 1; n <= 3; n++) await loader.boot();
+    equal(rejected(), false, 'on trial, attempts not used up: not marked');
+    const reverted = await loader.boot();
+    ok(reverted.kind === 'boot' && reverted.slot === 0 && !reverted.trial, 'reverted to v1');
+    equal(loader.state().lastEvent, 6, 'last event: reverted-attempts');
+    ok(rejected(), 'reverted after the attempts: slot B marked');
+    // an image altered after its switch is given up on the next power-on
+    const v4 = pattern(8192, 15);
+    await installWithToken(loader, env.crypto, makeToken(env.crypto, { sequence: 4, image: v4 }), v4);
+    equal(rejected(), false, 'v4 staged: not marked');
+    const b = openSlot(sim.device, 1);
+    b.write((1 + slotHeader(b).envelopeSectors) * 4096, new Uint8Array(4));
+    const d = await loader.boot();
+    ok(d.kind === 'boot' && d.slot === 0 && !d.trial, 'v1 runs, v4 never');
+    equal(loader.state().lastEvent, 7, 'last event: reverted-invalid');
+    ok(rejected(), 'reverted as invalid: slot B marked');
+    // a confirmed update is never marked
+    const v5 = pattern(4000, 16);
+    await installWithToken(loader, env.crypto, makeToken(env.crypto, { sequence: 5, image: v5 }), v5);
+    await loader.boot();
+    await loader.confirm();
+    equal(rejected(), false, 'confirmed v5: not marked');
+    equal(slotHeader(openSlot(sim.device, 0)).rejected, false, 'slot A (v1, never on trial after its confirm): not marked');
+  });
 });
