@@ -127,7 +127,8 @@ export async function stageEnvelope(
 
 /**
  * After a power cut during staging: continues the interrupted SlotWriter from its last
- * whole sector, or switches to a slot that was completed but not yet switched to.
+ * whole sector, or switches to a slot that was completed but not yet switched to (not
+ * to one whose image the loader marked rejected: that one was switched to and failed).
  * With `envelope`, only a staging of exactly that envelope is resumed (pass it: without
  * it any interrupted staging is continued). Returns undefined when there is nothing to
  * resume (start over with stageEnvelope).
@@ -143,6 +144,8 @@ export async function resumeStaged(loader: Loader, payload: PayloadSource, envel
     if (!stored || !bytesEqual(stored, envelope)) return undefined;
   }
   if (header.state === 'complete' && header.record) {
+    // a slot the loader marked rejected was switched to and given up: not ours to resume
+    if (header.rejected) return undefined;
     try {
       const state = await loader.switchTo(slot);
       return { slot, reportBytes: new Uint8Array(0), sequence: -1, imageLength: header.record.imageLength, imageDigest: header.record.imageDigest, state };

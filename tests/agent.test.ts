@@ -6,6 +6,7 @@ import { UpdateAgent, type AgentEvent } from '../modules/agent/agent';
 import { CoapTransport, MqttTransport, payloadName } from '../modules/agent/transport';
 import { MqttClient } from '../modules/mqtt/client';
 import { slotHeader } from '../modules/slots/slot-reader';
+import { BootEvent } from '../modules/slots/boot-record';
 import { nodeNetHost } from '../hosts/node/net';
 import { startUpdateServer, type UpdateServer } from '../tools/serve/server';
 import { UdpRelay } from './e2e-support/udp-relay';
@@ -184,6 +185,67 @@ test('a power cut mid-download resumes after reboot; a changed manifest starts o
   expect(f3).toMatchObject({ resumed: false, offset: 0 });
   const b = await d2.reboot().loader.boot();
   expect(b.kind === 'boot' && b.trial && b.verified.sequence === 3).toBe(true);
+  t.close();
+});
+
+/**
+ * v1 confirmed in slot A; v2 installed into B by the agent, booted on trial and given up:
+ * by the image's health check (agent.reject) or by the loader after the attempts ran out.
+ */
+async function deviceWithRejectedV2(t: CoapTransport, how: 'reject' | 'revert'): Promise<SimDevice> {
+  const d = await deviceWithV1(set);
+  expect(await agentFor(d, t, [], { n: 0 }).offer(set.envelopes.v2)).toBe('installed');
+  let on = d.reboot();
+  const b = await on.loader.boot();
+  expect(b.kind === 'boot' && b.trial && b.slot === 1 && b.attempt === 1).toBe(true);
+  if (how === 'reject') await agentFor(on, t, [], { n: 0 }).reject(new Uint8Array(32));
+  else {
+    for (let attempt = 2; attempt <= on.loader.state().maxAttempts; attempt++) {
+      on = on.reboot();
+      const again = await on.loader.boot(); // never confirms: its watchdog reboots it
+      expect(again.kind === 'boot' && again.trial && again.attempt === attempt).toBe(true);
+    }
+  }
+  on = on.reboot();
+  const back = await on.loader.boot();
+  expect(back.kind === 'boot' && back.slot === 0 && !back.trial).toBe(true);
+  expect(on.loader.state().lastEvent).toBe(how === 'reject' ? BootEvent.rejected : BootEvent.revertedAttempts);
+  return on;
+}
+
+test.each(['reject', 'revert'] as const)('v2 given up on trial (%s), then v3 staged over it and a cut between the commit and the switch: the next offer of v3 switches to it; v2 stays skipped', async (how) => {
+  const t = coap(`dev-rs-${how}`);
+  // v2 itself is remembered as given up: the loader marked its slot
+  const probe = await deviceWithRejectedV2(t, how);
+  expect(slotHeader(probe.loader.slotFlash(1))).toMatchObject({ state: 'complete', rejected: true });
+  const skipped: AgentEvent[] = [];
+  expect(await agentFor(probe, t, skipped, { n: 0 }).offer(set.envelopes.v2)).toBe('skipped');
+  expect(skipped).toContainEqual(expect.objectContaining({ type: 'skipped', why: 'previously-rejected' }));
+  // count the flash mutations of the v3 offer from that state; the last two are the
+  // boot-record erase and write of the switch
+  probe.chip.resetCounts();
+  expect(await agentFor(probe, t, [], { n: 0 }).offer(set.envelopes.v3)).toBe('installed');
+  const total = probe.chip.counts().mutations;
+  for (const cutAt of [total, total - 1]) {
+    const d = await deviceWithRejectedV2(t, how);
+    d.chip.cutAt(cutAt, 5);
+    const events: AgentEvent[] = [];
+    expect(await agentFor(d, t, events, { n: 0 }).offer(set.envelopes.v3)).toBe('rejected');
+    expect(events.some((e) => e.type === 'staged')).toBe(true);
+    const rebooted = d.reboot();
+    const b = await rebooted.loader.boot();
+    expect(b.kind === 'boot' && b.slot === 0 && !b.trial).toBe(true); // v1 still runs
+    // the boot record still says v2 was given up, but slot B now holds a fresh, unmarked v3
+    expect(rebooted.loader.state().lastEvent).toBe(how === 'reject' ? BootEvent.rejected : BootEvent.revertedAttempts);
+    expect(slotHeader(rebooted.loader.slotFlash(1))).toMatchObject({ state: 'complete', rejected: false });
+    events.length = 0;
+    const restarts = { n: 0 };
+    expect(await agentFor(rebooted, t, events, restarts).offer(set.envelopes.v3)).toBe('installed');
+    expect(events.find((e) => e.type === 'fetching')).toMatchObject({ resumed: true, offset: set.images.v3.length });
+    expect(restarts.n).toBe(1);
+    const b2 = await rebooted.reboot().loader.boot();
+    expect(b2.kind === 'boot' && b2.slot === 1 && b2.trial && b2.verified.sequence === 3).toBe(true);
+  }
   t.close();
 });
 

@@ -8,9 +8,9 @@ import type { Crypto, FlashDevice } from '../../hosts/hal';
 import { MemoryStore, NorChip } from '../../hosts/common/nor-flash';
 import { parsePartitionsCsv } from '../../hosts/common/partitions';
 import { decodeProvisioning, writeProvisioning, type Provisioning } from '../../modules/slots/provisioning';
-import { PROVISION_PARTITION, openSlot } from '../../modules/slots/layout';
+import { PROVISION_PARTITION, openSlot, otherSlot } from '../../modules/slots/layout';
 import { readEnvelope, readImage, slotHeader } from '../../modules/slots/slot-reader';
-import { BootEvent, type BootState } from '../../modules/slots/boot-record';
+import type { BootState } from '../../modules/slots/boot-record';
 import { bytesEqual } from '../../modules/bytes/compare';
 import { Loader, type BootDecision } from '../loader';
 import { SuitSlotVerifier, type SuitVerifierOptions } from '../suit-verifier';
@@ -139,9 +139,14 @@ export class DeviceModel {
       return d.trial ? 'restart' : 'idle'; // a sick image on trial gets rebooted by its watchdog
     }
     // the base image's update agent
+    // as modules/agent does: the offered image complete in the inactive slot with its
+    // rejected marker clear was given up on trial here, so it is not staged again
     const state = loader.state();
-    const e = state.lastEvent;
-    if (e === BootEvent.revertedAttempts || e === BootEvent.revertedInvalid || e === BootEvent.rejected) return 'idle';
+    if (!state.trial && state.active !== null) {
+      const flash = loader.slotFlash(otherSlot(state.active));
+      const h = slotHeader(flash);
+      if (h.state === 'complete' && h.rejected && bytesEqual(readEnvelope(flash, h), offer.envelope)) return 'idle';
+    }
     try {
       const payload = bytesSource(offer.payload);
       const done = (await resumeStaged(loader, payload, offer.envelope)) ?? (await stageEnvelope(loader, this.options, offer.envelope, payload));

@@ -176,6 +176,7 @@ export class SimDevice {
         entry.expectedDigest = toHex(h.record.imageDigest);
         entry.sectorsWritten = h.doneSectors;
         entry.sectorsTotal = h.envelopeSectors + h.imageSectors;
+        if (h.rejected) entry.rejected = true; // given up on trial here: the agent will not stage it again
       }
       if (h.state === 'complete') {
         const c = await checkSlot(this.chip, nobleCrypto, this.loader.verifier, state, s,

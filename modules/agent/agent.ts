@@ -11,7 +11,7 @@ import { encodeReport } from '../report/report';
 import { bytesEqual } from '../bytes/compare';
 import { authenticateEnvelope, runProcedure, type SuitPlatform, type AuthenticatedEnvelope } from '../suit/index';
 import { DIGEST_ALG_SHA256 } from '../suit/constants';
-import { BootEvent, floorOf } from '../slots/boot-record';
+import { floorOf } from '../slots/boot-record';
 import { slotHeader } from '../slots/slot-reader';
 import type { SlotWriter } from '../slots/slot-writer';
 import type { Loader } from '../../bootloader/loader';
@@ -125,14 +125,16 @@ export class UpdateAgent {
         const header = slotHeader(loader.slotFlash(slot));
         const same = header.record !== undefined && header.record.imageLength === want.size && bytesEqual(header.record.imageDigest, want.digest);
         if (same && header.state === 'complete' && header.record) {
-          const last = loader.state().lastEvent;
-          if (last === BootEvent.rejected || last === BootEvent.revertedAttempts || last === BootEvent.revertedInvalid || last === BootEvent.fallback) {
-            // this exact image was staged, booted on trial and given up: do not loop on it
+          if (header.rejected) {
+            // this exact image was switched to, on trial, and given up (the loader marked
+            // the slot before it reverted): do not loop on it
             previouslyRejected = true;
             throw new XsuitError('agent-previously-rejected', 'this image already failed on this device', Reason.operationFailed);
           }
-          // committed, but power failed before the switch reached the boot record: the
-          // slot is whole (switchTo re-checks its digest), so go straight to the switch
+          // committed, but power failed before the switch reached the boot record (the
+          // header is fresh from staging, so not marked, whatever the boot record's last
+          // event says about an earlier image): the slot is whole (switchTo re-checks its
+          // digest), so go straight to the switch
           this.emit({ type: 'fetching', uri, offset: want.size, resumed: true });
           staged = { digest: header.record.imageDigest.slice(), length: want.size };
           return;
