@@ -1,7 +1,7 @@
 // The device transports running in the real XS engine (xsnap): CoAP block-wise,
 // pipelined, through a lossy relay, resumed, from libcoap's coap-server; MQTT update
 // channel via the embedded broker.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startUpdateServer, type UpdateServer } from '../tools/serve/server';
 import { UdpRelay, seededRandom } from './e2e-support/udp-relay';
@@ -116,4 +116,39 @@ test('XS MQTT update channel via the embedded broker, byte-exact', async () => {
   } finally {
     await srv.stop();
   }
+});
+
+// Q-Block2 against libcoap built with Q-Block (Debian's libcoap3-bin is built without it).
+// Local only, like the Moddable tests: LIBCOAP_QBLOCK names a directory holding coap-client
+// and coap-server built from libcoap with -DENABLE_Q_BLOCK=ON (DEVELOPERS.md).
+const qlib = process.env.LIBCOAP_QBLOCK;
+(qlib ? describe : describe.skip)('Q-Block2 against libcoap with Q-Block (LIBCOAP_QBLOCK)', () => {
+  test('libcoap coap-client -L 5 fetches from xsuit serve with Q-Block2, answering the Echo check', async () => {
+    const out = join(root, 'qlib-out.bin');
+    const before = server.coap.stats.requests;
+    const challenges = server.coap.stats.echoChallenges;
+    const c = startChild(join(qlib as string, 'coap-client'), ['-L', '5', '-b', '1024', '-o', out, `coap://127.0.0.1:${server.coapPort}/cls/payload.bin`]);
+    expect(await new Promise((r) => c.proc.once('exit', r))).toBe(0);
+    expect(Buffer.compare(readFileSync(out), payload)).toBe(0);
+    // Block2 would take one request per block (258); Q-Block2 one per set, plus the probe and the Echo round
+    expect(server.coap.stats.requests - before).toBeLessThan(40);
+    expect(server.coap.stats.echoChallenges - challenges).toBe(1);
+  });
+
+  test('our XS client fetches from libcoap coap-server -L 5 with Q-Block2', async () => {
+    const port = await freeUdpPort();
+    const srv = startChild(join(qlib as string, 'coap-server'), ['-A', '127.0.0.1', '-p', String(port), '-d', '4', '-L', '5']);
+    try {
+      await sleep(300);
+      const file = join(root, 'qlib-put.bin');
+      writeFileSync(file, payload);
+      const put = startChild(join(qlib as string, 'coap-client'), ['-m', 'put', '-b', '1024', '-f', file, `coap://127.0.0.1:${port}/fw`]);
+      expect(await new Promise((r) => put.proc.once('exit', r))).toBe(0);
+      const r = await xsFetch({ transport: 'coap', port, path: '/fw', qblockSets: 2, ackTimeout: 500 });
+      expect(Buffer.compare(r.bytes, payload)).toBe(0);
+      expect(r.result.stats?.sent).toBe(Math.ceil(Math.ceil(payload.length / 1024) / 10));
+    } finally {
+      await srv.stop();
+    }
+  });
 });

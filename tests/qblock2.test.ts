@@ -23,8 +23,9 @@ const q = (num: number, more: boolean, szx = 6) => blockOption(OPT_Q_BLOCK2, { n
 describe('planQBlock2', () => {
   const total = 95 * 1024 + 5; // 96 blocks of 1024
   const plan = (opts: ReturnType<typeof q>[], t = total) => planQBlock2(opts, t, 6, 10);
-  test('NUM=0 M=0 alone opens the transfer with the first set', () => {
-    expect(plan([q(0, false)])).toEqual({ ok: true, szx: 6, blocks: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+  test('NUM=0 M=1 opens the transfer with the first set; NUM=0 M=0 is block 0 alone', () => {
+    expect(plan([q(0, true)])).toEqual({ ok: true, szx: 6, blocks: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+    expect(plan([q(0, false)])).toEqual({ ok: true, szx: 6, blocks: [0] });
   });
   test('Continue (M=1 at a set start) is that set; the last set is cut at the end', () => {
     expect(plan([q(20, true)])).toMatchObject({ blocks: [20, 21, 22, 23, 24, 25, 26, 27, 28, 29] });
@@ -63,6 +64,7 @@ beforeAll(async () => {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(join(dir, 'cls'), { recursive: true });
   writeFileSync(join(dir, 'cls', 'payload.bin'), payload);
+  writeFileSync(join(dir, 'cls', 'manifest.suit'), 'm'); // a channel is a folder with a manifest
   server = new CoapServer(new UpdateStore(dir), new EventEmitter());
   await server.listen(0);
 });
@@ -73,18 +75,20 @@ afterAll(async () => {
 
 /**
  * Sends one raw request from a fresh socket and collects what comes back for `ms`. A new
- * endpoint is first challenged (4.01 + Echo); with `answerEcho` the request is sent again
- * carrying the Echo value, and only what follows is returned.
+ * endpoint asking for a burst first gets 4.01 with an Echo value; with `answerEcho` the
+ * request is sent again with that Echo, and only what follows is returned.
  */
 async function exchange(m: CoapMessage, ms = 150, answerEcho = true): Promise<CoapMessage[]> {
   const s: Socket = createSocket('udp4');
   let got: CoapMessage[] = [];
+  let answered = false;
   s.on('message', (b) => {
     const r = decodeMessage(new Uint8Array(b));
     const echo = findOption(r, OPT_ECHO);
-    if (answerEcho && r.code === UNAUTHORIZED && echo) {
+    if (answerEcho && echo && r.code === UNAUTHORIZED && !answered) {
+      answered = true;
       got = [];
-      s.send(encodeMessage({ ...m, options: m.options.concat([{ number: OPT_ECHO, value: new Uint8Array(echo) }]) }), server.port, '127.0.0.1');
+      s.send(encodeMessage({ ...m, messageId: m.messageId + 1, options: m.options.concat([{ number: OPT_ECHO, value: new Uint8Array(echo) }]) }), server.port, '127.0.0.1');
       return;
     }
     got.push(r);
@@ -101,11 +105,23 @@ const get = (type: number, ...opts: ReturnType<typeof q>[]): CoapMessage => ({
 });
 
 describe('amplification check before a burst (RFC 9175 Echo)', () => {
-  test('an unverified endpoint gets one small 4.01 with Echo, and nothing else', async () => {
-    const got = await exchange(get(NON, q(0, false)), 150, false);
+  test('an unverified endpoint asking for a burst gets one small 4.01 with an Echo value', async () => {
+    const got = await exchange(get(NON, q(0, true)), 150, false);
     expect(got.map((m) => m.code)).toEqual([UNAUTHORIZED]);
     expect(got[0].payload.length).toBe(0);
     expect(findOption(got[0], OPT_ECHO)?.length).toBe(12);
+  });
+  test('a burst of at most one Block2 response\'s bytes needs no check (one block, or 16-byte blocks)', async () => {
+    const one = await exchange(get(NON, q(4, false)), 150, false);
+    expect(one.map((m) => readBlock(findOption(m, OPT_Q_BLOCK2)!).num)).toEqual([4]);
+    const small = await exchange(get(NON, q(0, true, 0)), 150, false);
+    expect(small.length).toBe(10);
+    expect(small.every((m) => m.payload.length === 16)).toBe(true);
+  });
+  test('with the Echo value the burst follows, without Echo options', async () => {
+    const got = await exchange(get(NON, q(0, true)));
+    expect(got.length).toBe(10);
+    expect(got.every((m) => findOption(m, OPT_ECHO) === undefined)).toBe(true);
   });
   test('echo values are bound to the endpoint and expire; verified endpoints are remembered for a while', () => {
     let now = 1_000_000_000;
@@ -130,7 +146,7 @@ describe('amplification check before a burst (RFC 9175 Echo)', () => {
 
 describe('xsuit serve answers Q-Block2', () => {
   test('a NON request gets the first set as NON responses on its token, with ETag and Size2', async () => {
-    const got = await exchange(get(NON, q(0, false)));
+    const got = await exchange(get(NON, q(0, true)));
     expect(got.map((m) => readBlock(findOption(m, OPT_Q_BLOCK2)!).num)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     for (const m of got) {
       expect(m.type).toBe(NON);
@@ -155,8 +171,8 @@ describe('xsuit serve answers Q-Block2', () => {
     const got = await exchange(get(CON, q(30, true)));
     expect(got.length).toBe(10);
     expect(got[0].type).toBe(ACK);
-    expect(got[0].messageId).toBe(0x1234);
-    expect(got.slice(1).every((m) => m.type === NON && m.messageId !== 0x1234)).toBe(true);
+    expect(got[0].messageId).toBe(0x1235); // the repeated request, which carried the Echo
+    expect(got.slice(1).every((m) => m.type === NON && m.messageId !== 0x1235)).toBe(true);
   });
   test('past the end is 4.00 with a reason; a missing file is 4.04', async () => {
     const bad = await exchange(get(NON, q(500, false)));
@@ -165,6 +181,19 @@ describe('xsuit serve answers Q-Block2', () => {
     const missing = await exchange({ ...get(NON, q(0, false)), options: uriOptions('/cls/none.bin').concat([q(0, false)]) });
     expect(missing.map((m) => m.code)).toEqual([NOT_FOUND]);
   });
+});
+
+test('GET /.well-known/core lists the served files in link format (RFC 6690), with Block2 or Q-Block2', async () => {
+  const plain = await exchange({ type: CON, code: GET, messageId: 1, token: Uint8Array.of(1), options: uriOptions('/.well-known/core'), payload: new Uint8Array(0) });
+  expect(plain[0].code).toBe(CONTENT);
+  expect(Buffer.from(plain[0].payload).toString()).toContain(`</cls/payload.bin>;sz=${payload.length}`);
+  expect(findOption(plain[0], 12)).toEqual(uintOption(12, 40).value);
+  // libcoap probes Q-Block2 support this way (16-byte blocks): the answer carries Q-Block2
+  const probe = await exchange({ type: CON, code: GET, messageId: 2, token: Uint8Array.of(2), options: uriOptions('/.well-known/core').concat([q(0, false, 0)]), payload: new Uint8Array(0) }, 150, false);
+  // M=0: block 0 alone, small enough to need no Echo check
+  expect(probe.length).toBe(1);
+  expect(readBlock(findOption(probe[0], OPT_Q_BLOCK2)!)).toEqual({ num: 0, szx: 0, more: true });
+  expect(Buffer.from(probe[0].payload).toString()).toBe(Buffer.from(plain[0].payload.subarray(0, 16)).toString());
 });
 
 describe('downloadQBlock2 (Node)', () => {

@@ -10,9 +10,10 @@ import {
   blockOption, blockSize, decodeMessage, encodeMessage, findOption, readBlock, uintOf, uintOption, uriPathOf, uriQueryOf,
   type CoapMessage, type CoapOption,
 } from '../../modules/coap/message';
-import type { UpdateStore } from './store';
+import type { StoredFile, UpdateStore } from './store';
 import { planQBlock2 } from './qblock2';
 import { EchoGate } from './echo';
+import { LINK_FORMAT, WELL_KNOWN_CORE, wellKnownCore } from './well-known';
 import { DEFAULT_MAX_PAYLOADS } from '../../modules/coap/qblock';
 
 export interface ServeEvents {
@@ -34,6 +35,8 @@ const EXCHANGE_LIFETIME = 247_000;
 const CACHE_LIMIT = 8192;
 const OCTET_STREAM = 42;
 const DEFAULT_SZX = 6;
+/** payload bytes a Q-Block2 burst may carry to an endpoint whose address is not verified: one Block2 response's worth */
+const UNVERIFIED_BURST = 1024;
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -71,6 +74,13 @@ export class CoapServer {
     this.port = socket.address().port;
     this.poll = setInterval(() => this.checkObserved(), 250);
     return this.port;
+  }
+
+  /** A file of the update directory, or the RFC 6690 listing at /.well-known/core. */
+  private resource(path: string): { file: StoredFile; format: number } | undefined {
+    if (path === WELL_KNOWN_CORE) return { file: wellKnownCore(this.store), format: LINK_FORMAT };
+    const file = this.store.get(path);
+    return file ? { file, format: OCTET_STREAM } : undefined;
   }
 
   private nextMid(): number {
@@ -144,10 +154,11 @@ export class CoapServer {
       return { code: CHANGED, options: [] };
     }
     if (m.code !== GET) return { code: METHOD_NOT_ALLOWED, options: [] };
-    const file = this.store.get(path);
-    if (!file) return { code: NOT_FOUND, options: [] };
+    const found = this.resource(path);
+    if (!found) return { code: NOT_FOUND, options: [] };
+    const file = found.file;
 
-    const options: CoapOption[] = [{ number: OPT_ETAG, value: file.etag }, uintOption(OPT_CONTENT_FORMAT, OCTET_STREAM)];
+    const options: CoapOption[] = [{ number: OPT_ETAG, value: file.etag }, uintOption(OPT_CONTENT_FORMAT, found.format)];
     const observe = uintOf(m, OPT_OBSERVE);
     const obsKey = `${address}:${port}:${hex(m.token)}`;
     if (observe === 0) {
@@ -189,7 +200,9 @@ export class CoapServer {
    * RFC 9177 Q-Block2: answers one request with every block it asks for (tools/serve/
    * qblock2.ts), each in its own response carrying the request's token. For a NON request
    * all responses are NON; for a CON request the first is piggybacked on the ACK and the
-   * rest are NON. An endpoint not yet verified gets 4.01 + Echo instead (./echo.ts).
+   * rest are NON. An endpoint not yet verified (./echo.ts) asking for more than
+   * UNVERIFIED_BURST bytes gets 4.01 with an Echo value; the burst comes once a request
+   * echoes it (libcoap's client repeats the request by itself, RFC 9175 §2.3).
    */
   private serveQBlock2(m: CoapMessage, address: string, port: number): void {
     let type = m.type === CON ? ACK : NON;
@@ -198,18 +211,13 @@ export class CoapServer {
       this.send(encodeMessage({ type, code, messageId, token: m.token, options, payload }), address, port);
       type = NON;
     };
-    if (!this.echo.admit(address, port, findOption(m, OPT_ECHO))) {
-      // one small answer until the endpoint proves it receives at its address
-      this.stats.echoChallenges++;
-      respond(UNAUTHORIZED, [{ number: OPT_ECHO, value: this.echo.challenge(address, port) }]);
-      return;
-    }
     const path = uriPathOf(m);
-    const file = this.store.get(path);
-    if (!file) {
+    const found = this.resource(path);
+    if (!found) {
       respond(NOT_FOUND, []);
       return;
     }
+    const file = found.file;
     const total = file.bytes.length;
     const plan = planQBlock2(m.options.filter((o) => o.number === OPT_Q_BLOCK2), total, DEFAULT_SZX, this.maxPayloads);
     if (!plan.ok) {
@@ -218,8 +226,18 @@ export class CoapServer {
     }
     const size = blockSize(plan.szx);
     const device = uriQueryOf(m).d ?? `${address}:${port}`;
-    const fixed: CoapOption[] = [{ number: OPT_ETAG, value: file.etag }, uintOption(OPT_CONTENT_FORMAT, OCTET_STREAM)];
+    const fixed: CoapOption[] = [{ number: OPT_ETAG, value: file.etag }, uintOption(OPT_CONTENT_FORMAT, found.format)];
     const size2 = uintOption(OPT_SIZE2, total);
+    let burst = 0;
+    for (const num of plan.blocks) burst += Math.min(size, total - num * size);
+    if (burst > UNVERIFIED_BURST && !this.echo.admit(address, port, findOption(m, OPT_ECHO))) {
+      // Until the endpoint proves it receives at its address, it gets no more than one
+      // Block2 response would carry: a small burst (libcoap's Q-Block probe of
+      // /.well-known/core in 16-byte blocks) goes out, a bigger one waits for the Echo.
+      this.stats.echoChallenges++;
+      respond(UNAUTHORIZED, [{ number: OPT_ECHO, value: this.echo.challenge(address, port) }]);
+      return;
+    }
     for (const num of plan.blocks) {
       const offset = num * size;
       const end = Math.min(total, offset + size);
@@ -231,7 +249,7 @@ export class CoapServer {
   /** Notifies observers whose resource changed (new ETag) or vanished. */
   private checkObserved(): void {
     for (const [key, o] of this.observers) {
-      const file = this.store.get(o.path);
+      const file = this.resource(o.path)?.file;
       const etag = file ? hex(file.etag) : '';
       if (etag === o.etag) continue;
       o.etag = etag;
@@ -242,7 +260,7 @@ export class CoapServer {
 
   /** Sends the current state to one observer as a confirmable notification. */
   private notify(key: string, o: Observer): void {
-    const file = this.store.get(o.path);
+    const file = this.resource(o.path)?.file;
     const options: CoapOption[] = [uintOption(OPT_OBSERVE, o.seq)];
     let payload: Uint8Array = new Uint8Array(0);
     let code = NOT_FOUND;

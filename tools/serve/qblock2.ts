@@ -1,7 +1,6 @@
 // Which blocks one RFC 9177 Q-Block2 request asks for (pure; the CoAP server sends them).
 // A request carries one or more Q-Block2 options, all with the same SZX:
-//   - only NUM=0 M=0:       the first set (the opening request of a transfer)
-//   - M=1, NUM a set start: that whole set ('Continue')
+//   - M=1, NUM a set start: that whole set ('Continue'; NUM=0 opens a transfer)
 //   - M=1, other NUM:       NUM and the rest of its set (recovery, M-bit form)
 //   - M=0:                  exactly block NUM (recovery, one option per missing block)
 // Sets are MAX_PAYLOADS blocks aligned at multiples of MAX_PAYLOADS (RFC 9177 §7.2).
@@ -42,18 +41,14 @@ export function planQBlock2(options: CoapOption[], total: number, maxSzx: number
       blocks.push(n);
     }
   };
-  if (asked.length === 1 && asked[0].num === 0 && !asked[0].more) {
-    for (let n = 0; n < maxPayloads; n++) add(n);
-  } else {
-    for (const b of asked) {
-      const num = b.num * scale;
-      if (!b.more) {
-        add(num);
-        continue;
-      }
-      const end = (Math.floor(num / maxPayloads) + 1) * maxPayloads;
-      for (let n = num; n < end; n++) add(n);
+  for (const b of asked) {
+    const num = b.num * scale;
+    if (!b.more) {
+      add(num);
+      continue;
     }
+    const end = (Math.floor(num / maxPayloads) + 1) * maxPayloads;
+    for (let n = num; n < end; n++) add(n);
   }
   if (!blocks.length) return { ok: false, reason: 'every block asked for is past the end of the resource' };
   return { ok: true, szx, blocks };
