@@ -76,7 +76,7 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
   const buffered = new Map<number, Uint8Array>();
   const streams: ResponseStream[] = [];
   let retries = 0;
-  /** RFC 9175 Echo value from the server's 4.01: sent with every later request */
+  /** RFC 9175 Echo value the server sent (with a 4.01 or a block): sent with every later request */
   let echo: Uint8Array | undefined;
   let echoRounds = 0;
   let timer: ReturnType<typeof net.timers.set> | undefined;
