@@ -20,6 +20,7 @@
 //     server that answers with Block2, 4.02 Bad Option or RST does not support Q-Block2
 //     (`coap-qblock-unsupported`, and the caller can fall back to downloadBlockwise).
 import { XsuitError } from '../errors/errors';
+import { bytesEqual } from '../bytes/compare';
 import type { CoapClient, ResponseStream } from './client';
 import {
   NON, GET, CONTENT, BAD_OPTION, UNAUTHORIZED, OPT_BLOCK2, OPT_ECHO, OPT_ETAG, OPT_Q_BLOCK2, OPT_SIZE2, blockOption, blockSize, codeString, encodeMessage,
@@ -28,6 +29,8 @@ import {
 import type { BlockwiseResult } from './blockwise';
 
 const ASK_SIZE = uintOption(OPT_SIZE2, 0);
+/** a server that sends no ETag: every response must then have none */
+const NO_ETAG = new Uint8Array(0);
 
 /** RFC 9177 §7.2 MAX_PAYLOADS default; client and server must use the same value. */
 export const DEFAULT_MAX_PAYLOADS = 10;
@@ -176,7 +179,7 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
         let value: Uint8Array | undefined;
         for (let i = 0; i < m.options.length; i++) if (m.options[i].number === OPT_ECHO) value = m.options[i].value;
         // several requests in flight each draw a challenge: answer each new value once
-        if (value && echo && sameBytes(echo, value)) return;
+        if (value && echo && bytesEqual(echo, value)) return;
         if (value && value.length <= 40 && ++echoRounds <= MAX_ECHO_ROUNDS) {
           // RFC 9175: the server checks that we receive at our address before it bursts;
           // ask again for everything outstanding, carrying its Echo value
@@ -218,8 +221,8 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
         fail(new XsuitError('coap-block', `asked for ${size}-byte blocks, got ${blockSize(b.szx)}`));
         return;
       }
-      if (etag === undefined) etag = tag ?? new Uint8Array(0);
-      else if (!sameBytes(etag, tag)) {
+      if (etag === undefined) etag = tag ?? NO_ETAG;
+      else if (!bytesEqual(etag, tag ?? NO_ETAG)) {
         fail(new XsuitError('coap-block', 'the resource changed during the download (ETag differs)'));
         return;
       }
@@ -265,7 +268,7 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
       // Echo value instead of the burst (RFC 9175 §2.4): carry it from now on and ask again
       // for the rest of what is outstanding.
       let reask = false;
-      if (echoed && echoed.length <= 40 && !(echo && sameBytes(echo, echoed)) && echoRounds < MAX_ECHO_ROUNDS) {
+      if (echoed && echoed.length <= 40 && !(echo && bytesEqual(echo, echoed)) && echoRounds < MAX_ECHO_ROUNDS) {
         echo = echoed.slice();
         echoRounds++;
         reask = true;
@@ -311,11 +314,4 @@ export function downloadQBlock2(client: CoapClient, path: string, opts: QBlockOp
     requestedEnd = setEnd(start);
     arm();
   });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
-  const other = b ?? new Uint8Array(0);
-  if (a.length !== other.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== other[i]) return false;
-  return true;
 }

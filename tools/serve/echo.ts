@@ -6,6 +6,7 @@
 // (seconds, address, port) with a per-process secret: nothing is stored per challenge, and
 // a value is good for ECHO_VALID_S seconds. Verified endpoints are remembered (bounded).
 import { createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../../modules/bytes/compare';
 
 export const ECHO_VALID_S = 60;
 /** how long an endpoint stays verified after it echoed, ms */
@@ -41,10 +42,7 @@ export class EchoGate {
     const seconds = new DataView(echo.buffer, echo.byteOffset, 12).getUint32(0);
     const age = Math.floor(now / 1000) - seconds;
     if (age < 0 || age > ECHO_VALID_S) return false;
-    const expected = this.mac(seconds, address, port);
-    let diff = 0;
-    for (let i = 0; i < 8; i++) diff |= expected[i] ^ echo[4 + i];
-    if (diff !== 0) return false;
+    if (!constantTimeEqual(this.mac(seconds, address, port), echo.subarray(4))) return false;
     this.verified.delete(key);
     this.verified.set(key, now + VERIFIED_MS);
     if (this.verified.size > VERIFIED_LIMIT) this.verified.delete(this.verified.keys().next().value as string);
