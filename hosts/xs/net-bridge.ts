@@ -179,13 +179,15 @@ export class XsNetBridge {
       const body = bytes.subarray(at, at + n);
       at += n;
       // the reply is a fresh buffer that nothing reuses, so its views go to the sockets uncopied
-      if (kind === OP_UDP_SEND) {
-        this.stats.udpSent++;
-        this.udps.get(id)?.send(body, recordPort(view, r), h.strings[recordString(view, r)]);
-      } else if (kind === OP_TCP_SEND) {
-        this.tcps.get(id)?.write(body);
-      }
+      if (kind === OP_UDP_SEND) this.sendUdp(id, body, recordPort(view, r), h.strings[recordString(view, r)]);
+      else if (kind === OP_TCP_SEND) this.tcps.get(id)?.write(body);
     }
+  }
+
+  /** One guest datagram onto its socket; `bytes` must stay unchanged until sent. */
+  private sendUdp(id: number, bytes: Uint8Array, port: number, address: string): void {
+    this.stats.udpSent++;
+    this.udps.get(id)?.send(bytes, port, address);
   }
 
   private readonly table = this.calls();
@@ -208,9 +210,8 @@ export class XsNetBridge {
         return { result: id };
       },
       'net.udp.send': (args: { id: number; address: string; port: number }, bytes: Uint8Array) => {
-        this.stats.udpSent++;
         // copy: the wire buffer is reused once we return
-        this.udps.get(args.id)?.send(Buffer.from(bytes), args.port, args.address);
+        this.sendUdp(args.id, Buffer.from(bytes), args.port, args.address);
       },
       'net.udp.close': (args: { id: number }) => {
         const s = this.udps.get(args.id);
